@@ -1,0 +1,280 @@
+"""Receivers: bytes in, events out, no I/O.
+
+``RequestReceiver`` is the server side, ``ResponseReceiver`` the client side::
+
+    receiver.feed(data)          # whatever the socket gave
+    receiver.feed_eof()          # the peer closed
+    event = receiver.next_event()  # Request/Response, Data..., EndOfMessage, or a Wait
+    receiver.start_next_cycle()  # after EndOfMessage, to read the next message
+
+Invariants: a head is parsed only when complete; a body never yields bytes of the next
+message; after ``EndOfMessage`` the receiver is ``PAUSED`` until told to go on, so bytes of
+a pipelined next request wait in the buffer, untouched. Limits are checked while the head
+is still incomplete, so a hostile peer cannot make the buffer grow past them.
+"""
+
+from __future__ import annotations
+
+from blazeio_common.errors import ProtocolError
+from blazeio_common.http import _abnf
+from blazeio_common.http.events import (
+    NEED_DATA,
+    PAUSED,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    InformationalResponse,
+    Request,
+    Response,
+    Wait,
+)
+from blazeio_common.http.framing import (
+    CHUNKED,
+    CONTENT_LENGTH,
+    NO_BODY,
+    check_transfer_encoding,
+    keeps_alive,
+    parse_content_length,
+    response_framing,
+)
+from blazeio_common.http.heads import ctl_free, head_fault, parse_fields, parse_request_line, parse_status_line
+from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
+from blazeio_common.http.readers import BodyReader, ChunkedReader, ContentLengthReader, UntilCloseReader
+
+__all__ = ["RequestReceiver", "ResponseReceiver"]
+
+_HEAD, _BODY, _DONE, _SWITCHED = range(4)
+_NO_BODY_READER = ContentLengthReader(0)
+
+RequestEvent = Request | Data | EndOfMessage | ConnectionClosed | Wait
+ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
+
+
+class _Receiver:
+    __slots__ = ("_body_seen", "_buf", "_eof", "_limits", "_reader", "_scan", "_state")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._buf = bytearray()
+        self._limits = limits
+        self._state = _HEAD
+        self._reader: BodyReader = _NO_BODY_READER
+        self._scan = 0
+        self._eof = False
+        self._body_seen = 0
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        if self._eof and data:
+            raise RuntimeError("feed() after feed_eof()")
+        self._buf += data
+
+    def feed_eof(self) -> None:
+        self._eof = True
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not yet turned into events."""
+        return len(self._buf)
+
+    @property
+    def trailing_data(self) -> bytes:
+        """Bytes after the message (e.g. the tunnel after 101 Switching Protocols)."""
+        return bytes(self._buf)
+
+    def start_next_cycle(self) -> None:
+        if self._state != _DONE:
+            raise RuntimeError("start_next_cycle() before the message was complete")
+        self._state = _HEAD
+        self._reader = _NO_BODY_READER
+        self._body_seen = 0
+
+    def _cut_head(self, line_status: int) -> tuple[str, str] | None:
+        """Cut one complete head from the buffer as (start line, field block), or check limits."""
+        buf = self._buf
+        end = buf.find(b"\r\n\r\n", self._scan)
+        limits = self._limits
+        if end < 0:
+            size = len(buf)
+            if size > limits.max_request_line:
+                first = buf.find(b"\r\n", 0, limits.max_request_line + 2)
+                if first < 0:
+                    raise ProtocolError("start line too long", line_status)
+                if size - first > limits.max_header_bytes + 4:
+                    raise ProtocolError("header block too large", 431)
+            self._scan = max(0, size - 3)
+            return None
+        self._scan = 0
+        raw = bytes(buf[: end + 4])
+        del buf[: end + 4]
+        head = raw.decode("latin-1")
+        if not ctl_free(raw):
+            raise ProtocolError(head_fault(head), 400)
+        line_end = head.find("\r\n")
+        if line_end > limits.max_request_line:
+            raise ProtocolError("start line too long", line_status)
+        if end - line_end > limits.max_header_bytes:
+            raise ProtocolError("header block too large", 431)
+        return head[:line_end], head[line_end + 2 : -2]
+
+    def _body_event(self) -> Data | EndOfMessage | ConnectionClosed | Wait:
+        event = self._reader.read(self._buf)
+        if event is None:
+            if not self._eof:
+                return NEED_DATA
+            event = self._reader.read_eof()
+        if type(event) is Data:
+            max_body = self._limits.max_body_size
+            if max_body is not None:
+                self._body_seen += len(event.data)
+                if self._body_seen > max_body:
+                    raise ProtocolError("body larger than the configured limit", 413)
+            return event
+        self._state = _DONE
+        return event
+
+
+class RequestReceiver(_Receiver):
+    """Server side: parses requests (RFC 9112 §3, §6)."""
+
+    __slots__ = ()
+
+    def next_event(self) -> RequestEvent:
+        state = self._state
+        if state == _BODY:
+            return self._body_event()
+        if state == _DONE:
+            return PAUSED
+        buf = self._buf
+        if buf[:2] == b"\r\n":
+            self._skip_empty_lines()
+        head = self._cut_head(414)
+        if head is None:
+            if self._eof:
+                if not buf:
+                    return ConnectionClosed()
+                raise ProtocolError("connection closed inside a request head", 400)
+            return NEED_DATA
+        return self._request(head)
+
+    def _skip_empty_lines(self) -> None:
+        # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
+        buf = self._buf
+        count = 0
+        while buf[:2] == b"\r\n":
+            count += 1
+            if count > self._limits.max_empty_lines:
+                raise ProtocolError("too many empty lines before the request line", 400)
+            del buf[:2]
+
+    def _request(self, head: tuple[str, str]) -> Request:
+        line, block = head
+        method, target, version = parse_request_line(line, self._limits)
+        headers = parse_fields(block, self._limits.max_header_count)
+        index = headers._lookup()
+        _check_target(method, target)
+        host = index.get("host")
+        if host is None:
+            if version == "1.1":
+                # RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host.
+                raise ProtocolError("missing Host header", 400)
+        elif not _abnf.host_value.fullmatch(host):
+            # ... and to more than one Host field line, or an invalid Host value.
+            raise ProtocolError("invalid or repeated Host header", 400)
+        te = index.get("transfer-encoding")
+        cl = index.get("content-length")
+        chunked = False
+        length: int | None
+        if te is not None:
+            if cl is not None:
+                raise ProtocolError("both Transfer-Encoding and Content-Length", 400)
+            if version == "1.0":
+                raise ProtocolError("Transfer-Encoding in an HTTP/1.0 request", 400)
+            chunked = check_transfer_encoding(te, request=True)
+            length = None
+            self._reader = ChunkedReader(self._limits)
+        elif cl is not None:
+            length = parse_content_length(cl)
+            max_body = self._limits.max_body_size
+            if max_body is not None and length > max_body:
+                raise ProtocolError("body larger than the configured limit", 413)
+            self._reader = ContentLengthReader(length) if length else _NO_BODY_READER
+        else:
+            length = 0
+            self._reader = _NO_BODY_READER
+        keep_alive = keeps_alive(index.get("connection"), version)
+        expect = index.get("expect")
+        expect_continue = expect is not None and version == "1.1" and expect.lower() == "100-continue"
+        self._state = _BODY
+        return Request(method, target, version, headers, keep_alive, length, chunked, expect_continue)
+
+
+def _check_target(method: str, target: str) -> None:
+    """RFC 9112 §3.2: the four request-target forms, each only where it is allowed."""
+    first = target[0]
+    if method == "CONNECT":
+        if first == "/" or "/" in target or ":" not in target:
+            raise ProtocolError("CONNECT needs an authority-form target (host:port)", 400)
+    elif first == "/":
+        return
+    elif target == "*":
+        if method != "OPTIONS":
+            raise ProtocolError("asterisk-form target is only allowed with OPTIONS", 400)
+    elif "://" not in target:
+        raise ProtocolError(f"invalid request target {target[:60]!r}", 400)
+
+
+class ResponseReceiver(_Receiver):
+    """Client side: parses responses to a request made with ``request_method``."""
+
+    __slots__ = ("request_method",)
+
+    def __init__(self, request_method: str = "GET", limits: Limits = DEFAULT_LIMITS) -> None:
+        super().__init__(limits)
+        self.request_method = request_method
+
+    def start_next_cycle(self, request_method: str | None = None) -> None:  # type: ignore[override]
+        super().start_next_cycle()
+        if request_method is not None:
+            self.request_method = request_method
+
+    def next_event(self) -> ResponseEvent:
+        state = self._state
+        if state == _BODY:
+            return self._body_event()
+        if state in (_DONE, _SWITCHED):
+            return PAUSED
+        head = self._cut_head(400)
+        if head is None:
+            if self._eof:
+                if not self._buf:
+                    return ConnectionClosed()
+                raise ProtocolError("connection closed inside a response head", 400)
+            return NEED_DATA
+        return self._response(head)
+
+    def _response(self, head: tuple[str, str]) -> Response:
+        line, block = head
+        version, status_code, reason = parse_status_line(line)
+        headers = parse_fields(block, self._limits.max_header_count)
+        if status_code < 200:
+            if status_code == 101:
+                self._state = _SWITCHED
+            return InformationalResponse(status_code, reason, version, headers, True, NO_BODY, None)
+        framing, length, must_close = response_framing(status_code, headers, version, self.request_method)
+        if framing == CONTENT_LENGTH:
+            assert length is not None
+            max_body = self._limits.max_body_size
+            if max_body is not None and length > max_body:
+                raise ProtocolError("body larger than the configured limit", 413)
+            self._reader = ContentLengthReader(length)
+        elif framing == CHUNKED:
+            self._reader = ChunkedReader(self._limits)
+        elif framing == NO_BODY:
+            self._reader = _NO_BODY_READER
+        else:
+            self._reader = UntilCloseReader()
+        keep_alive = not must_close and keeps_alive(headers.get("connection"), version)
+        if self.request_method == "CONNECT" and 200 <= status_code < 300:
+            self._state = _SWITCHED
+        else:
+            self._state = _BODY
+        return Response(status_code, reason, version, headers, keep_alive, framing, length)
