@@ -27,12 +27,13 @@ def _annotations_of(obj: object) -> dict[str, Any]:
     annotations = inspect.get_annotations(init)
     resolved: dict[str, Any] = {}
     for name, annotation in annotations.items():
+        value = annotation
         if isinstance(annotation, str):  # ``from __future__ import annotations`` in user code
             try:
-                annotation = eval(annotation, init.__globals__)  # noqa: S307 - the user's own annotation
-            except Exception:  # noqa: BLE001 - unresolvable annotations are skipped, never fatal
+                value = eval(annotation, init.__globals__)  # the user's own annotation text
+            except Exception:  # unresolvable annotations are skipped, never fatal
                 continue
-        resolved[name] = annotation
+        resolved[name] = value
     return resolved
 
 

@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["ddict"]
 
 
-class ddict(dict[str, Any]):  # noqa: N801 - the product document's spelling
+class ddict(dict[str, Any]):
     """``dict`` with attribute access: ``d.room`` is ``d["room"]``. Not recursive."""
 
     __slots__ = ()

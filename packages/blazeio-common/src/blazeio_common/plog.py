@@ -74,7 +74,8 @@ _Item = tuple[str, str, int, int | None] | Callable[[], None]
 class _Writer:
     """One daemon thread that performs every blocking write, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: Plog) -> None:
+        self.owner = owner
         self.queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -93,7 +94,7 @@ class _Writer:
             if callable(item):
                 item()
             else:
-                plog._write(*item)
+                self.owner._write(*item)
 
     def close(self) -> None:
         """Drain what is queued (at interpreter exit) so no message is lost."""
@@ -112,7 +113,7 @@ class Plog:
         self.lineno = 1
         self.stream = stream
         self.logger: logging.Logger | None = None
-        self._writer = _Writer()
+        self._writer = _Writer(self)
 
     # -- configuration ---------------------------------------------------------------
     def route_to_logging(self, logger: logging.Logger | str | None = "blazeio") -> None:
@@ -169,8 +170,12 @@ class Plog:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
 
+        def resolve() -> None:
+            if not done.done():
+                done.set_result(None)
+
         def signal() -> None:
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+            loop.call_soon_threadsafe(resolve)
 
         self._writer.put(signal)
         await done

@@ -7,6 +7,7 @@ created before any loop runs); each ``wait()`` makes its future on the running l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Generator
 from typing import Any
 
@@ -55,10 +56,8 @@ class SharpEvent:
         finally:
             # A cancelled waiter must not stay in the list (it would leak on long-lived events).
             if not waiter.done() or waiter.cancelled():
-                try:
+                with contextlib.suppress(ValueError):
                     self._waiters.remove(waiter)
-                except ValueError:
-                    pass
 
     async def wait_clear(self) -> Any:
         item = await self.wait()

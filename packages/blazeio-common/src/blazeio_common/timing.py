@@ -10,7 +10,7 @@ from blazeio_common.ddict import ddict
 __all__ = ["perf_timing"]
 
 
-class perf_timing:  # noqa: N801 - the product document's spelling
+class perf_timing:
     """``t = perf_timing()`` starts it; ``t().elapsed`` is the seconds since start.
 
     Calling it again measures again from the same start. Usable as a context manager

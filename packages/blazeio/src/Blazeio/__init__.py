@@ -17,12 +17,11 @@ from secrets import token_urlsafe
 from time import perf_counter
 from typing import Any
 
-from blazeio_client import *  # noqa: F403
-from blazeio_common import *  # noqa: F403
-from blazeio_common import ioConf
-from blazeio_server import *  # noqa: F403
-
 from Blazeio.__about__ import __version__
+from blazeio_client import *
+from blazeio_common import *
+from blazeio_common import ioConf
+from blazeio_server import *
 
 __stdlib__ = [
     "CancelledError",

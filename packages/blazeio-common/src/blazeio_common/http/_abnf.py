@@ -25,9 +25,7 @@ request_line = re.compile(rf"({TOKEN}) ([\x21-\x7e]++) HTTP/([0-9])\.([0-9])")
 status_line = re.compile(r"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([\t \x21-\x7e\x80-\xff]*+))?")
 
 # Host = uri-host [ ":" port ]  (RFC 9110 §7.2), uri-host = IP-literal / IPv4address / reg-name
-host_value = re.compile(
-    r"(?:\[[0-9A-Za-z:.%_~-]++\]|[0-9A-Za-z!$&'()*+,;=._~%-]*+)(?::[0-9]*+)?"
-)
+host_value = re.compile(r"(?:\[[0-9A-Za-z:.%_~-]++\]|[0-9A-Za-z!$&'()*+,;=._~%-]*+)(?::[0-9]*+)?")
 # chunk = chunk-size [ chunk-ext ] CRLF  (RFC 9112 §7.1)
 # chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
 _QUOTED = r'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*+"'

@@ -53,7 +53,7 @@ class Encoder(Protocol):
 
 
 class _Capped:
-    __slots__ = ("produced", "max_size")
+    __slots__ = ("max_size", "produced")
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
@@ -118,7 +118,7 @@ class GzipDecoder(_Capped):
 class DeflateDecoder(_Capped):
     """'deflate' is zlib-wrapped (RFC 9110 §8.4.1.2); raw deflate is accepted too, as browsers do."""
 
-    __slots__ = ("_obj", "_first")
+    __slots__ = ("_first", "_obj")
 
     def __init__(self, max_size: int = DEFAULT_MAX_DECODED_SIZE) -> None:
         super().__init__(max_size)

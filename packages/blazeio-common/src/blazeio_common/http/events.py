@@ -111,10 +111,17 @@ class Data:
 class EndOfMessage:
     """The body is complete. ``trailers`` holds a chunked body's trailer fields."""
 
-    __slots__ = ("trailers",)
+    __slots__ = ("_trailers",)
 
     def __init__(self, trailers: Headers | None = None) -> None:
-        self.trailers = trailers if trailers is not None else Headers()
+        self._trailers = trailers
+
+    @property
+    def trailers(self) -> Headers:
+        # Made on first access: almost no message has trailers, and this is the hot path.
+        if self._trailers is None:
+            self._trailers = Headers()
+        return self._trailers
 
     def __repr__(self) -> str:
         return f"<EndOfMessage trailers={len(self.trailers)}>"

@@ -78,15 +78,16 @@ def response_framing(
         return NO_BODY, None, False
     if request_method == "CONNECT" and 200 <= status_code < 300:
         return NO_BODY, None, False
-    te = headers.get("transfer-encoding")
+    index = headers._lookup()
+    te = index.get("transfer-encoding")
     if te is not None:
         if version == "1.0":
             raise ProtocolError("Transfer-Encoding in an HTTP/1.0 response", 400)
         chunked = check_transfer_encoding(te, request=False)
         # TE overrides CL; a message that had both must not be followed on this connection.
-        must_close = "content-length" in headers or not chunked
+        must_close = "content-length" in index or not chunked
         return (CHUNKED if chunked else UNTIL_CLOSE), None, must_close
-    cl = headers.get("content-length")
+    cl = index.get("content-length")
     if cl is not None:
         return CONTENT_LENGTH, parse_content_length(cl), False
     return UNTIL_CLOSE, None, True

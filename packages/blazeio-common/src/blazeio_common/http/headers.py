@@ -71,7 +71,7 @@ class Headers(MutableMapping[str, str]):
     def __getitem__(self, name: str) -> str:
         return self._lookup()[name.lower()]
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return self._lookup().get(name.lower(), default)
 
     def __contains__(self, name: object) -> bool:

@@ -1,8 +1,8 @@
 """Parsing request and response heads (RFC 9112 §2-§5), strictly.
 
 Strategy: the receiver cuts one complete head (start line through the empty line) and
-checks it for control characters with two C calls on the bytes (``ctl_free``); it is then
-decoded as latin-1 (one character per byte) and split with ``str`` methods. No regex runs
+checks and splits it with C calls (``split_head``): a translate for control characters,
+latin-1 decoding (one character per byte), a split on CRLF, two counts. No regex runs
 on the fast path except for a field name or method not seen before; the slow path that
 names the exact fault runs only for bad input.
 
@@ -18,39 +18,53 @@ from blazeio_common.http import _abnf
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.limits import Limits
 
-__all__ = ["ctl_free", "head_fault", "parse_fields", "parse_request_line", "parse_status_line"]
+__all__ = ["head_fault", "split_head", "parse_fields", "parse_request_line", "parse_status_line"]
 
-# Every control character except HTAB maps to NUL; CR and LF too, once CRLF pairs are gone.
-_CTL_TO_NUL = bytes(0 if (c < 32 and c != 9) or c == 127 else c for c in range(256))
-# Validated field names -> lower-case key. Real traffic repeats a few dozen names, so
-# most lines cost one dict lookup instead of a regex; bounded so junk names cannot grow it.
-_NAMES: dict[str, str] = {}
-_NAMES_MAX = 2048
+# Control characters other than HTAB, CR and LF map to NUL (CR and LF are counted apart).
+_CTL_TO_NUL = bytes(0 if (c < 32 and c not in (9, 10, 13)) or c == 127 else c for c in range(256))
+# Validated field lines -> ((name, value), lower-case name, value). Clients repeat most of
+# their lines on every request (Host, User-Agent, Accept-*), so a line seen before costs
+# one dict lookup instead of a partition, a strip and a name check. Bounded in entries
+# and line length, and emptied when full, so junk lines cannot grow it.
+_LINES: dict[str, tuple[tuple[str, str], str, str]] = {}
+_LINES_MAX = 4096
+_LINE_CACHEABLE = 256
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 _VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
 
 
-def ctl_free(data: bytes | bytearray) -> bool:
-    """True when the only control characters in ``data`` are CRLF pairs and HTAB.
+def split_head(raw: bytes | bytearray) -> list[str] | None:
+    """Split a head (ending in an empty line) into lines; ``None`` if it holds a stray CTL.
 
-    RFC 9112 §2.2 forbids a bare CR; RFC 9110 §5.5 forbids CR, LF and NUL in values, and
-    we reject the other CTLs too. Two C calls, no per-byte Python.
+    The last two items are the empty strings after the final CRLFs. RFC 9112 §2.2 forbids
+    a bare CR; RFC 9110 §5.5 forbids CR, LF and NUL in values, and we reject the other CTLs
+    too. All C calls: one translate for the CTLs; then every CR and every LF must be one of
+    the CRLFs that the split consumed.
     """
-    return b"\0" not in data.replace(b"\r\n", b"").translate(_CTL_TO_NUL)
+    if b"\0" in raw.translate(_CTL_TO_NUL):
+        return None
+    text = raw.decode("latin-1")
+    lines = text.split("\r\n")
+    pairs = len(lines) - 1
+    if text.count("\r") != pairs or text.count("\n") != pairs:
+        return None
+    return lines
 
 
-def head_fault(head: str) -> str:
-    """Name what is wrong with a head that failed ``ctl_free`` or field parsing (slow path)."""
-    line, _, block = head.partition("\r\n")
-    if "\r" in line or "\n" in line:
-        return "bare CR or LF in the start line"
-    if any(ord(c) < 32 or ord(c) == 127 for c in line):
-        return "control character in the start line"
-    return _fault(block)
+def head_fault(raw: bytes | bytearray, *, start_line: bool = True) -> str:
+    """Name what is wrong with a head that failed ``split_head`` (slow path)."""
+    lines = raw.decode("latin-1").split("\r\n")
+    if start_line:
+        line = lines.pop(0)
+        if "\r" in line or "\n" in line:
+            return "bare CR or LF in the start line"
+        if any(ord(c) < 32 or ord(c) == 127 for c in line):
+            return "control character in the start line"
+    return _fault(lines)
 
 
-def _fault(block: str) -> str:
-    for line in block.split("\r\n"):
+def _fault(lines: list[str]) -> str:
+    for line in lines:
         if not line:
             continue
         if "\r" in line or "\n" in line:
@@ -71,32 +85,35 @@ def _fault(block: str) -> str:
     return "malformed header block"
 
 
-def parse_fields(block: str, max_count: int) -> Headers:
-    """Parse field lines (each ending in CRLF) of a block that passed ``ctl_free``."""
-    if not block:
-        return Headers._trusted([], {})
-    lines = block.split("\r\n")
-    lines.pop()  # the block ends with CRLF
+def _parse_line(line: str, lines: list[str]) -> tuple[tuple[str, str], str, str]:
+    name, colon, value = line.partition(":")
+    if not colon or not _abnf.token.fullmatch(name):
+        raise ProtocolError(_fault(lines), 400)
+    value = value.strip(" \t")
+    parsed = ((name, value), name.lower(), value)
+    if len(line) <= _LINE_CACHEABLE:
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[line] = parsed
+    return parsed
+
+
+def parse_fields(lines: list[str], max_count: int) -> Headers:
+    """Parse field lines (from ``split_head``, CRLFs removed) into ``Headers``."""
     if len(lines) > max_count:
         raise ProtocolError(f"more than {max_count} header fields", 431)
     items: list[tuple[str, str]] = []
     index: dict[str, str] = {}
-    names = _NAMES
+    append = items.append
+    cached = _LINES.get
     for line in lines:
-        name, colon, value = line.partition(":")
-        key = names.get(name)
-        if key is None:
-            if not colon or not _abnf.token.fullmatch(name):
-                raise ProtocolError(_fault(block), 400)
-            key = name.lower()
-            if len(names) < _NAMES_MAX:
-                names[name] = key
-        value = value.strip(" \t")
-        items.append((name, value))
+        parsed = cached(line) or _parse_line(line, lines)
+        append(parsed[0])
+        key = parsed[1]
         if key in index:
-            index[key] = f"{index[key]}, {value}"
+            index[key] = f"{index[key]}, {parsed[2]}"
         else:
-            index[key] = value
+            index[key] = parsed[2]
     return Headers._trusted(items, index)
 
 
@@ -132,6 +149,13 @@ def parse_request_line(line: str, limits: Limits) -> tuple[str, str, str]:
 
 def parse_status_line(line: str) -> tuple[str, int, str]:
     """Return (version, status code, reason) or raise ``ProtocolError``."""
+    version = _VERSIONS.get(line[:8])
+    if version is not None and line[8:9] == " " and line[9:12].isdigit() and line[9:12].isascii():
+        # Fast path; CTLs were already excluded by split_head, so any reason text is valid.
+        if len(line) == 12:
+            return version, int(line[9:12]), ""
+        if line[12] == " ":
+            return version, int(line[9:12]), line[13:]
     match = _abnf.status_line.fullmatch(line)
     if match is None:
         raise ProtocolError(f"malformed status line: {line[:60]!r}", 400)

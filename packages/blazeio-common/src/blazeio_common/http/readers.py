@@ -11,7 +11,7 @@ from __future__ import annotations
 from blazeio_common.errors import IncompleteBody, ProtocolError
 from blazeio_common.http import _abnf
 from blazeio_common.http.events import Data, EndOfMessage
-from blazeio_common.http.heads import ctl_free, head_fault, parse_fields
+from blazeio_common.http.heads import head_fault, parse_fields, split_head
 from blazeio_common.http.limits import Limits
 
 __all__ = ["BodyReader", "ChunkedReader", "ContentLengthReader", "UntilCloseReader"]
@@ -149,12 +149,13 @@ class ChunkedReader:
             return None
         if end + 2 > limit:
             raise ProtocolError("trailer section too large", 431)
-        raw = bytes(buf[: end + 2])
+        raw = buf[: end + 4]
         del buf[: end + 4]
-        block = raw.decode("latin-1")
-        if not ctl_free(raw):
-            raise ProtocolError(head_fault("\r\n" + block), 400)
-        trailers = parse_fields(block, self._limits.max_trailer_count)
+        lines = split_head(raw)
+        if lines is None:
+            raise ProtocolError(head_fault(raw, start_line=False), 400)
+        del lines[-2:]
+        trailers = parse_fields(lines, self._limits.max_trailer_count)
         self._state = _DONE
         return EndOfMessage(trailers)
 

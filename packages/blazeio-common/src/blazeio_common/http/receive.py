@@ -37,13 +37,16 @@ from blazeio_common.http.framing import (
     parse_content_length,
     response_framing,
 )
-from blazeio_common.http.heads import ctl_free, head_fault, parse_fields, parse_request_line, parse_status_line
+from blazeio_common.http.heads import head_fault, parse_fields, parse_request_line, parse_status_line, split_head
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
 from blazeio_common.http.readers import BodyReader, ChunkedReader, ContentLengthReader, UntilCloseReader
 
 __all__ = ["RequestReceiver", "ResponseReceiver"]
 
 _HEAD, _BODY, _DONE, _SWITCHED = range(4)
+# Host values already validated (bounded; emptied when full).
+_HOSTS: set[str] = set()
+_HOSTS_MAX = 1024
 _NO_BODY_READER = ContentLengthReader(0)
 
 RequestEvent = Request | Data | EndOfMessage | ConnectionClosed | Wait
@@ -51,7 +54,7 @@ ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
 
 
 class _Receiver:
-    __slots__ = ("_body_seen", "_buf", "_eof", "_limits", "_reader", "_scan", "_state")
+    __slots__ = ("_body_seen", "_buf", "_empty_lines", "_eof", "_limits", "_reader", "_scan", "_state")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self._buf = bytearray()
@@ -61,6 +64,7 @@ class _Receiver:
         self._scan = 0
         self._eof = False
         self._body_seen = 0
+        self._empty_lines = 0
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._eof and data:
@@ -86,34 +90,37 @@ class _Receiver:
         self._state = _HEAD
         self._reader = _NO_BODY_READER
         self._body_seen = 0
+        self._empty_lines = 0
 
-    def _cut_head(self, line_status: int) -> tuple[str, str] | None:
-        """Cut one complete head from the buffer as (start line, field block), or check limits."""
+    def _cut_head(self, line_status: int) -> list[str] | None:
+        """Cut one complete head from the buffer as its lines (start line first), or check limits."""
         buf = self._buf
         end = buf.find(b"\r\n\r\n", self._scan)
         limits = self._limits
         if end < 0:
+            # Incomplete: fail as soon as the head is certain to break a limit, so the buffer
+            # never grows past the limits (and the verdict does not depend on how bytes arrive).
             size = len(buf)
-            if size > limits.max_request_line:
-                first = buf.find(b"\r\n", 0, limits.max_request_line + 2)
-                if first < 0:
+            first = buf.find(b"\r\n", 0, limits.max_request_line + 2)
+            if first < 0:
+                if size > limits.max_request_line + 1:
                     raise ProtocolError("start line too long", line_status)
-                if size - first > limits.max_header_bytes + 4:
-                    raise ProtocolError("header block too large", 431)
+            elif size - first - 2 > limits.max_header_bytes:
+                raise ProtocolError("header block too large", 431)
             self._scan = max(0, size - 3)
             return None
         self._scan = 0
-        raw = bytes(buf[: end + 4])
+        raw = buf[: end + 4]
         del buf[: end + 4]
-        head = raw.decode("latin-1")
-        if not ctl_free(raw):
-            raise ProtocolError(head_fault(head), 400)
-        line_end = head.find("\r\n")
-        if line_end > limits.max_request_line:
+        lines = split_head(raw)
+        if lines is None:
+            raise ProtocolError(head_fault(raw), 400)
+        if len(lines[0]) > limits.max_request_line:
             raise ProtocolError("start line too long", line_status)
-        if end - line_end > limits.max_header_bytes:
+        if end + 2 - len(lines[0]) > limits.max_header_bytes:
             raise ProtocolError("header block too large", 431)
-        return head[:line_end], head[line_end + 2 : -2]
+        del lines[-2:]
+        return lines
 
     def _body_event(self) -> Data | EndOfMessage | ConnectionClosed | Wait:
         event = self._reader.read(self._buf)
@@ -158,27 +165,31 @@ class RequestReceiver(_Receiver):
     def _skip_empty_lines(self) -> None:
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
         buf = self._buf
-        count = 0
         while buf[:2] == b"\r\n":
-            count += 1
-            if count > self._limits.max_empty_lines:
+            self._empty_lines += 1
+            if self._empty_lines > self._limits.max_empty_lines:
                 raise ProtocolError("too many empty lines before the request line", 400)
             del buf[:2]
 
-    def _request(self, head: tuple[str, str]) -> Request:
-        line, block = head
-        method, target, version = parse_request_line(line, self._limits)
-        headers = parse_fields(block, self._limits.max_header_count)
+    def _request(self, lines: list[str]) -> Request:
+        method, target, version = parse_request_line(lines[0], self._limits)
+        del lines[0]
+        headers = parse_fields(lines, self._limits.max_header_count)
         index = headers._lookup()
-        _check_target(method, target)
+        if target[0] != "/" or method == "CONNECT":
+            _check_target(method, target)
         host = index.get("host")
         if host is None:
             if version == "1.1":
                 # RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host.
                 raise ProtocolError("missing Host header", 400)
-        elif not _abnf.host_value.fullmatch(host):
-            # ... and to more than one Host field line, or an invalid Host value.
-            raise ProtocolError("invalid or repeated Host header", 400)
+        elif host not in _HOSTS:
+            # ... and to more than one Host field line (joined with ", "), or an invalid value.
+            if not _abnf.host_value.fullmatch(host):
+                raise ProtocolError("invalid or repeated Host header", 400)
+            if len(_HOSTS) >= _HOSTS_MAX:
+                _HOSTS.clear()
+            _HOSTS.add(host)
         te = index.get("transfer-encoding")
         cl = index.get("content-length")
         chunked = False
@@ -200,7 +211,13 @@ class RequestReceiver(_Receiver):
         else:
             length = 0
             self._reader = _NO_BODY_READER
-        keep_alive = keeps_alive(index.get("connection"), version)
+        connection = index.get("connection")
+        if connection is None:
+            keep_alive = version == "1.1"
+        elif connection == "keep-alive" or connection == "close":  # noqa: PLR1714 - the common exact values
+            keep_alive = connection == "keep-alive"
+        else:
+            keep_alive = keeps_alive(connection, version)
         expect = index.get("expect")
         expect_continue = expect is not None and version == "1.1" and expect.lower() == "100-continue"
         self._state = _BODY
@@ -231,7 +248,7 @@ class ResponseReceiver(_Receiver):
         super().__init__(limits)
         self.request_method = request_method
 
-    def start_next_cycle(self, request_method: str | None = None) -> None:  # type: ignore[override]
+    def start_next_cycle(self, request_method: str | None = None) -> None:
         super().start_next_cycle()
         if request_method is not None:
             self.request_method = request_method
@@ -251,10 +268,10 @@ class ResponseReceiver(_Receiver):
             return NEED_DATA
         return self._response(head)
 
-    def _response(self, head: tuple[str, str]) -> Response:
-        line, block = head
-        version, status_code, reason = parse_status_line(line)
-        headers = parse_fields(block, self._limits.max_header_count)
+    def _response(self, lines: list[str]) -> Response:
+        version, status_code, reason = parse_status_line(lines[0])
+        del lines[0]
+        headers = parse_fields(lines, self._limits.max_header_count)
         if status_code < 200:
             if status_code == 101:
                 self._state = _SWITCHED

@@ -13,7 +13,7 @@ from typing import Any
 
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http import _abnf
-from blazeio_common.http.headers import Headers, HeaderInput
+from blazeio_common.http.headers import HeaderInput, Headers
 from blazeio_common.http.status import status_line
 
 __all__ = [
@@ -112,7 +112,7 @@ class ChunkedWriter:
             raise LocalProtocolError("chunked body already finished")
         if size < 4096:
             # One small write beats three for small pieces (one syscall, one buffer).
-            write(b"%x\r\n%b\r\n" % (size, data))
+            write(b"%x\r\n%b\r\n" % (size, bytes(data)))
         else:
             write(b"%x\r\n" % size)
             write(data)

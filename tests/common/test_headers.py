@@ -1,0 +1,72 @@
+"""The one Headers type: case-insensitive, multi-valued, attribute access, validated."""
+
+from __future__ import annotations
+
+import pytest
+
+from blazeio_common import Headers, LocalProtocolError
+
+
+def test_lookup_ignores_case_and_attribute_access_maps_underscores() -> None:
+    h = Headers({"Content-Type": "text/html", "room": "abc"})
+    assert h["content-type"] == h.get("CONTENT-TYPE") == h.content_type == "text/html"
+    assert h.room == "abc"
+    assert "Content-type" in h
+    assert h.get("missing") is None
+    assert h.get("missing", "d") == "d"
+
+
+def test_missing_attribute_raises_attribute_error() -> None:
+    h = Headers()
+    assert not hasattr(h, "room")
+    with pytest.raises(AttributeError):
+        _ = h.room
+
+
+def test_repeated_fields_join_for_get_and_stay_apart_for_getlist() -> None:
+    h = Headers([("Accept", "a"), ("Set-Cookie", "x=1"), ("accept", "b"), ("Set-Cookie", "y=2")])
+    assert h["accept"] == "a, b"
+    assert h.getlist("set-cookie") == ["x=1", "y=2"]
+    assert h.raw_items() == [("Accept", "a"), ("Set-Cookie", "x=1"), ("accept", "b"), ("Set-Cookie", "y=2")]
+
+
+def test_dict_of_headers_has_lowercase_keys() -> None:
+    h = Headers({"Content-Length": 5, "X-Room": "r"})
+    assert dict(h) == {"content-length": "5", "x-room": "r"}
+
+
+def test_setitem_replaces_every_line_and_delete_removes_them() -> None:
+    h = Headers([("X", "1"), ("x", "2"), ("Y", "3")])
+    h["X"] = "9"
+    assert h.getlist("x") == ["9"]
+    del h["y"]
+    assert "y" not in h
+    assert len(h) == 1
+    with pytest.raises(KeyError):
+        del h["nope"]
+
+
+def test_list_values_become_separate_lines() -> None:
+    h = Headers({"Vary": ["Accept", "Origin"]})
+    assert h.getlist("vary") == ["Accept", "Origin"]
+
+
+def test_keyword_construction_maps_underscores_to_dashes() -> None:
+    assert Headers(content_type="a/b").raw_items() == [("content-type", "a/b")]
+
+
+@pytest.mark.parametrize(("name", "value"), [("X", "a\r\nY: b"), ("X", "a\nb"), ("X", "\x00"), ("Bad Name", "v")])
+def test_invalid_names_and_values_are_refused(name: str, value: str) -> None:
+    with pytest.raises(LocalProtocolError):
+        Headers({name: value})
+    h = Headers()
+    with pytest.raises(LocalProtocolError):
+        h.add(name, value)
+
+
+def test_equality_ignores_name_case_and_copy_is_independent() -> None:
+    a = Headers({"A": "1"})
+    b = a.copy()
+    assert a == b == {"a": "1"}
+    b["A"] = "2"
+    assert a["a"] == "1"

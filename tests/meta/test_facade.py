@@ -1,0 +1,55 @@
+"""``import Blazeio as io``: the flat namespace the product document's examples use."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import Blazeio as io
+import blazeio_common
+
+SEED_NAMES = [
+    # utilities and errors (blazeio-common)
+    "ddict", "plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args", "Utype", "Unone",
+    "dumps", "loads", "anydumps", "ioConf", "create_task", "Err",
+    # stdlib names the examples reach through io.
+    "gather", "CancelledError", "environ", "path", "getcwd", "perf_counter", "token_urlsafe",
+    "urlsafe_b64encode",
+]  # fmt: skip
+
+
+def test_every_seed_name_of_the_common_layer_is_on_the_facade() -> None:
+    missing = [name for name in SEED_NAMES if not hasattr(io, name)]
+    assert missing == []
+
+
+def test_facade_names_are_the_very_objects_of_their_packages() -> None:
+    assert io.ddict is blazeio_common.ddict
+    assert io.ioConf is blazeio_common.ioConf
+    assert io.gather is asyncio.gather
+    assert io.path is os.path
+    assert io.__version__ == "5.0.0"
+
+
+def test_the_common_export_list_is_exactly_what_is_promised() -> None:
+    assert sorted(blazeio_common.__all__) == sorted(
+        ["__version__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args",
+         "Utype", "Unone", "dumps", "loads", "anydumps", "JSONDecodeError", "ioConf", "create_task", "Headers",
+         "BlazeioException", "Err", "ProtocolError", "IncompleteBody", "DecompressionError", "LocalProtocolError",
+         "ClientDisconnected", "ServerDisconnected", "Protocoltimeout", "ServerGotInTrouble", "ClientGotInTrouble",
+         "CloseConnection", "Eof", "Missingdependency", "ModuleError"]
+    )  # fmt: skip
+    for name in blazeio_common.__all__:
+        assert hasattr(blazeio_common, name), name
+
+
+def test_setting_chunk_sizes_on_the_facade_really_changes_them() -> None:
+    before = io.ioConf.INBOUND_CHUNK_SIZE, io.ioConf.OUTBOUND_CHUNK_SIZE
+    try:
+        io.INBOUND_CHUNK_SIZE, io.OUTBOUND_CHUNK_SIZE = 1024 * 100, 4096
+        assert io.ioConf.INBOUND_CHUNK_SIZE == 1024 * 100
+        assert io.ioConf.OUTBOUND_CHUNK_SIZE == 4096
+        assert io.OUTBOUND_CHUNK_SIZE == 4096
+        assert "INBOUND_CHUNK_SIZE" not in vars(io)  # one source of truth
+    finally:
+        io.ioConf.INBOUND_CHUNK_SIZE, io.ioConf.OUTBOUND_CHUNK_SIZE = before
