@@ -115,6 +115,11 @@ class Plog:
         self.logger: logging.Logger | None = None
         self._writer = _Writer(self)
 
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, None]]:
+        # Only reached for names that are not colours (those are real methods, set below);
+        # declared so the type checker knows ``plog.<colour>`` is a coroutine method.
+        raise AttributeError(f"plog has no colour {name!r}; colours: {', '.join(COLOURS)}")
+
     # -- configuration ---------------------------------------------------------------
     def route_to_logging(self, logger: logging.Logger | str | None = "blazeio") -> None:
         """Send every message to a stdlib logger (colour names map to levels); ``None`` undoes it."""

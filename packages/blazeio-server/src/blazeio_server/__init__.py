@@ -1,11 +1,28 @@
-"""blazeio-server: the asyncio HTTP/1.1 server (App, routing, request object, Deliver, StaticServer).
+"""blazeio-server: the asyncio HTTP/1.1 server.
 
-The engine lands with the server issues; today the package carries its version so the
-install slices and the façade can be built and checked.
+``App`` (lifecycle, routing, middleware), ``BlazeioProtocol`` (the request object ``r``),
+``Deliver`` / ``Abort`` / ``Ctypes`` (responses), ``ConnectionTaskShield``.
 """
 
 from __future__ import annotations
 
 from blazeio_server.__about__ import __version__
+from blazeio_server.app import App
+from blazeio_server.protocol import BlazeioProtocol, ConnectionTaskShield
+from blazeio_server.responses import Abort, Ctypes, Deliver, current_request
+from blazeio_server.settings import ServerSettings
 
-__all__ = ["__version__"]
+BlazeioServerProtocol = BlazeioProtocol
+
+__all__ = [
+    "__version__",
+    "Abort",
+    "App",
+    "BlazeioProtocol",
+    "BlazeioServerProtocol",
+    "ConnectionTaskShield",
+    "Ctypes",
+    "Deliver",
+    "ServerSettings",
+    "current_request",
+]

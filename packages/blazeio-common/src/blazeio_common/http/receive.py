@@ -84,8 +84,15 @@ class _Receiver:
         """Bytes after the message (e.g. the tunnel after 101 Switching Protocols)."""
         return bytes(self._buf)
 
+    def take_buffered(self) -> bytes:
+        """Remove and return every buffered byte, unparsed (for protocols that leave HTTP)."""
+        data = bytes(self._buf)
+        self._buf.clear()
+        return data
+
     def start_next_cycle(self) -> None:
-        if self._state != _DONE:
+        # A message without a body (the common GET) is complete without its EndOfMessage event.
+        if self._state != _DONE and not (self._state == _BODY and self._reader is _NO_BODY_READER):
             raise RuntimeError("start_next_cycle() before the message was complete")
         self._state = _HEAD
         self._reader = _NO_BODY_READER

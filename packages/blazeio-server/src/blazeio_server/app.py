@@ -1,0 +1,239 @@
+"""``App``: the server's lifecycle, exactly as the product document uses it.
+
+    web = io.App("127.0.0.1", 8000, with_keepalive=1, **settings)
+    with web:
+        web.runner()          # blocks; SIGINT/SIGTERM shut down gracefully, a second signal forces
+
+From any task: ``await web`` (returns once listening), ``web.server_address``,
+``await web.exit()`` (stops the server and lets ``runner()`` return).
+
+Shutdown order (uvicorn's): stop accepting, close idle connections, let in-flight requests
+finish for up to ``shutdown_timeout`` seconds, cancel the rest, run the exit hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import signal
+import ssl as ssl_module
+from collections.abc import Callable, Generator
+from typing import Any
+
+from blazeio_common import SharpEvent, ioConf, plog
+from blazeio_server.__about__ import __version__
+from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.routing import Router
+from blazeio_server.settings import ServerSettings
+
+__all__ = ["App"]
+
+SslOption = ssl_module.SSLContext | dict[str, str] | None
+_SWEEP_INTERVAL = 0.5  # seconds: timeouts are enforced to within this
+
+
+def _ssl_context(option: SslOption) -> ssl_module.SSLContext | None:
+    if option is None or isinstance(option, ssl_module.SSLContext):
+        return option
+    context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(option["certfile"], option.get("keyfile"))
+    return context
+
+
+class App(Router):
+    """An HTTP/1.1 server: routes, middleware, and its listening socket."""
+
+    def __init__(
+        self,
+        host: str = "0.0.0.0",
+        port: int = 8000,
+        *,
+        with_keepalive: Any = 1,
+        name: str = "Blazeio_App",
+        **settings: Any,
+    ) -> None:
+        super().__init__()
+        self.settings, unknown = ServerSettings.from_kwargs(settings)
+        if unknown:
+            raise TypeError(f"unknown App settings: {', '.join(sorted(unknown))}")
+        self.host = host
+        self.port = port
+        self.name = name
+        self.keepalive = bool(with_keepalive)
+        self.connections: set[BlazeioProtocol] = set()
+        self.closing = False
+        self.tls = False
+        self.exit_hooks: list[Callable[[], Any]] = []
+        self._server: asyncio.base_events.Server | None = None
+        self._started = SharpEvent()
+        self._exit_requested = SharpEvent()
+        self._stopped = SharpEvent()
+        self._signals = 0
+        self._sweep_handle: asyncio.TimerHandle | None = None
+
+    # -- addresses ---------------------------------------------------------------------
+    @property
+    def server_address(self) -> str:
+        """A URL a client on this machine can use: ``0.0.0.0`` becomes ``127.0.0.1``, ``::`` ``[::1]``."""
+        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+
+    def __await__(self) -> Generator[Any, None, App]:
+        """``await web``: wait until the server listens."""
+        yield from self._started.wait().__await__()
+        return self
+
+    async def wait_started(self) -> App:
+        return await self
+
+    # -- running -----------------------------------------------------------------------
+    async def dispatch(self, r: BlazeioProtocol) -> None:
+        if not self.keepalive:
+            r.keep_alive = False
+        await super().dispatch(r)
+
+    async def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        *,
+        ssl: SslOption = None,
+        handle_signals: bool = False,
+        sock: Any = None,
+    ) -> App:
+        """Serve until ``exit()`` (or a signal, with ``handle_signals``); returns after shutdown."""
+        loop = asyncio.get_running_loop()
+        self.host = host if host is not None else self.host
+        self.port = port if port is not None else self.port
+        context = _ssl_context(ssl)
+        self.tls = context is not None
+        self.closing = False
+        self._exit_requested.clear()
+        self._stopped.clear()
+        if sock is not None:
+            server = await loop.create_server(
+                lambda: BlazeioProtocol(self), sock=sock, ssl=context, backlog=self.settings.backlog
+            )
+        else:
+            server = await loop.create_server(
+                lambda: BlazeioProtocol(self), self.host, self.port, ssl=context,
+                backlog=self.settings.backlog, reuse_address=True,
+            )  # fmt: skip
+        self._server = server
+        sockname = server.sockets[0].getsockname()
+        self.port = int(sockname[1])
+        if handle_signals:
+            self._install_signals(loop)
+        sweep = loop.call_later(_SWEEP_INTERVAL, self._sweep)
+        try:
+            await plog.cyan(f"Blazeio {__version__}", f"{self.name} listening on {self.server_address}")
+            self._started.set()
+            await self._exit_requested.wait()
+            await self._shutdown()
+        finally:
+            sweep.cancel()
+            if self._sweep_handle is not None:
+                self._sweep_handle.cancel()
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+            self._started.clear()
+            self._stopped.set()
+        return self
+
+    def runner(self, host: str | None = None, port: int | None = None, **kwargs: Any) -> App:
+        """Blocking: run the process loop (see ``io.ioConf``) until the server has shut down."""
+        loop = ioConf.loop
+        try:
+            loop.run_until_complete(self.run(host, port, handle_signals=True, **kwargs))
+        finally:
+            _cancel_remaining_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            plog.flush_sync()
+        return self
+
+    async def exit(self, *_: Any, **__: Any) -> None:
+        """Stop the server gracefully; returns once it has stopped. Safe from any task, twice too."""
+        if self._server is None:
+            return
+        self._exit_requested.set()
+        await self._stopped.wait()
+
+    def on_exit(self, hook: Callable[[], Any]) -> Callable[[], Any]:
+        """Register a (sync or async) callable run at the end of shutdown."""
+        self.exit_hooks.append(hook)
+        return hook
+
+    on_exit_middleware = on_exit
+
+    def _sweep(self) -> None:
+        """Enforce idle/header timeouts of every connection (one timer per app, not per request)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for connection in list(self.connections):
+            connection.check_deadline(now)
+        self._sweep_handle = loop.call_later(_SWEEP_INTERVAL, self._sweep)
+
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal)
+
+    def _on_signal(self) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            self._exit_requested.set()
+        else:
+            self._force_close()  # a second signal: no more waiting
+
+    def _force_close(self) -> None:
+        for connection in list(self.connections):
+            connection.abort_connection()
+            task = connection._task
+            if task is not None:
+                task.cancel()
+
+    async def _shutdown(self) -> None:
+        self.closing = True
+        server = self._server
+        assert server is not None
+        server.close()  # stop accepting
+        for connection in list(self.connections):
+            if connection._timer_kind == 1 or (not connection._handler_running and connection.receiver.buffered == 0):
+                connection.close()  # idle keep-alive connections go at once
+        tasks = [c._task for c in self.connections if c._task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_timeout)
+            if pending:
+                await plog.yellow("Shutdown", f"cancelling {len(pending)} request(s) still running")
+                self._force_close()
+                await asyncio.wait(pending, timeout=1.0)
+        await server.wait_closed()
+        self._server = None
+        for hook in self.exit_hooks:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+        await plog.cyan(f"Blazeio {__version__}", f"{self.name} stopped")
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.exit()
+
+
+def _cancel_remaining_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Like ``asyncio.run``: cancel what is still pending so nothing is destroyed while pending."""
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))

@@ -1,0 +1,378 @@
+"""``BlazeioProtocol``: one object per connection, reset per request (the ``r`` handlers get).
+
+Life of a connection: ``connection_made`` starts one serve task, which loops: wait for a
+complete request head (header timeout once it has begun, idle timeout between requests),
+dispatch it, finish the response, then make sure the request body is complete -- read
+by someone (possibly another task, after the handler returned), or drained up to a
+limit -- before it parses the next request. Pipelined requests already buffered are
+answered in order without waiting for the socket.
+
+Backpressure: reading pauses while more than ``read_high_water`` unread bytes are
+buffered; writes wait while the transport is over its high watermark. When the peer goes
+away the handler task is cancelled at once (unless shielded) and writes raise
+``ClientDisconnected``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, cast
+
+from blazeio_common import ClientDisconnected, LocalProtocolError, Protocoltimeout, plog
+from blazeio_common.errors import ProtocolError
+from blazeio_common.http import NEED_DATA, ConnectionClosed, Data, EndOfMessage, Headers, Request, RequestReceiver
+from blazeio_common.http.writers import BodyWriter
+from blazeio_server.responses import Abort, current_request
+from blazeio_server.writing import ResponseWriting
+
+if TYPE_CHECKING:
+    from blazeio_server.app import App
+
+__all__ = ["BlazeioProtocol", "ConnectionTaskShield"]
+
+_IDLE, _HEADER = 1, 2
+
+
+class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
+    """A client connection, and the current request on it."""
+
+    __slots__ = (
+        "__weakref__",
+        "_deadline",
+        "_handler_running",
+        "_task",
+        "_timer_kind",
+        "app",
+        "cancel_on_disconnect",
+        "headers",
+        "ip_host",
+        "ip_port",
+        "loop",
+        "path",
+        "query",
+        "request",
+        "store",
+        "tail",
+    )
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.loop = asyncio.get_running_loop()
+        self.receiver = RequestReceiver(self.settings.limits)
+        self._closed = False
+        self._reading_paused = False
+        self._write_paused = False
+        self._data_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._body_waiter: asyncio.Future[None] | None = None
+        self._deadline = 0.0
+        self._timer_kind = 0
+        self._task: asyncio.Task[None] | None = None
+        self._handler_running = False
+        self.cancel_on_disconnect = True
+        self.ip_host = ""
+        self.ip_port = 0
+        self._reset(None)
+
+    def _reset(self, request: Request | None) -> None:
+        self.request = request
+        if request is None:
+            self.method = self.tail = self.path = self.query = ""
+            self.version = "1.1"
+            self.headers = Headers()
+            self.keep_alive = True
+            self._body_complete = True
+            self._expect_continue = False
+        else:
+            self.method = request.method
+            self.tail = target = request.target
+            self.path, _, self.query = target.partition("?")
+            self.version = request.version
+            self.headers = request.headers
+            self.keep_alive = request.keep_alive
+            self._body_complete = request.content_length == 0
+            self._expect_continue = request.expect_continue
+        self._body_consumers = 0
+        self._trailers: Headers | None = None
+        self._continue_sent = False
+        self._raw_mode = False
+        self._prepared = False
+        self._eof_sent = False
+        self._writer: BodyWriter | None = None
+        self._sse = False
+        self.status = 0
+        self.store: Any = None
+
+    # -- asyncio callbacks ------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport, but have its interface.
+        transport = cast(asyncio.Transport, transport)
+        self.transport = transport
+        self._write = transport.write
+        transport.set_write_buffer_limits(self.settings.write_high_water, self.settings.write_low_water)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.ip_host, self.ip_port = str(peer[0]), int(peer[1])
+        app = self.app
+        if len(app.connections) >= self.settings.max_connections:
+            self._write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            transport.close()
+            self._closed = True
+            return
+        app.connections.add(self)
+        self._task = self.loop.create_task(self._serve())
+
+    def data_received(self, data: bytes) -> None:
+        receiver = self.receiver
+        receiver.feed(data)
+        waiter = self._data_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if receiver.buffered > self.settings.read_high_water and not self._reading_paused:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.receiver.feed_eof()
+        self._wake(self._data_waiter)
+        return True  # keep the transport open so the response can still be written
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake(self._drain_waiter)
+        self._drain_waiter = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._cancel_timer()
+        self.app.connections.discard(self)
+        self._wake(self._data_waiter)
+        self._wake(self._drain_waiter)
+        self._wake(self._body_waiter)
+        task = self._task
+        if task is not None and self._handler_running and self.cancel_on_disconnect:
+            task.cancel()  # no zombie handlers: it learns at its next await
+
+    @staticmethod
+    def _wake(waiter: asyncio.Future[None] | None) -> None:
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- timeouts: a deadline per connection, checked by the App's sweep (no timer per request)
+    def _arm(self, kind: int) -> None:
+        if self._timer_kind != kind:
+            delay = self.settings.keepalive_timeout if kind == _IDLE else self.settings.header_timeout
+            self._deadline = self.loop.time() + delay
+            self._timer_kind = kind
+
+    def _cancel_timer(self) -> None:
+        self._timer_kind = 0
+
+    def check_deadline(self, now: float) -> None:
+        """Called about twice a second by the App: enforce the idle and header timeouts."""
+        kind = self._timer_kind
+        if kind and now >= self._deadline and not self._closed:
+            self._timer_kind = 0
+            if kind == _HEADER:
+                # A client dripping its head (slowloris) is answered 408 and cut off.
+                self._write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            self.transport.close()
+
+    # -- the serve loop ---------------------------------------------------------------
+    async def _serve(self) -> None:
+        app = self.app
+        try:
+            while not self._closed:
+                request = await self._next_request()
+                if request is None:
+                    break
+                self._reset(request)
+                self._handler_running = True
+                token = current_request.set(self)
+                try:
+                    await app.dispatch(self)
+                except Abort as exc:
+                    await self._on_abort(exc)
+                except (ClientDisconnected, ConnectionError):
+                    break
+                except ProtocolError as exc:
+                    await self._on_protocol_error(exc)
+                except Protocoltimeout:
+                    self.keep_alive = False
+                    if not self._prepared:
+                        await self.respond(408, None, b"Request Timeout", "text/plain; charset=utf-8")
+                except Exception as exc:
+                    await self._on_handler_error(exc)
+                finally:
+                    self._handler_running = False
+                    current_request.reset(token)
+                if self.gone:
+                    break
+                await self._finish_response()
+                if not self.keep_alive or self._closed or app.closing:
+                    break
+                if not await self._finish_body():
+                    break
+                self.receiver.start_next_cycle()
+        except (ClientDisconnected, ConnectionError):
+            pass
+        finally:
+            self._cancel_timer()
+            self.app.connections.discard(self)
+            if not self._closed:
+                self.transport.close()
+
+    async def _next_request(self) -> Request | None:
+        receiver = self.receiver
+        while True:
+            if not receiver.buffered and not self._closed:
+                self._arm(_IDLE)
+                try:
+                    await self._wait_data(None)
+                except ClientDisconnected:
+                    return None
+                continue
+            try:
+                event = receiver.next_event()
+            except ProtocolError as exc:
+                self._reset(None)
+                await self._on_protocol_error(exc)
+                return None
+            if type(event) is Request:
+                self._timer_kind = 0
+                return event
+            if event is NEED_DATA:
+                if self._closed or self.app.closing:
+                    return None
+                self._arm(_HEADER if receiver.buffered else _IDLE)
+                try:
+                    await self._wait_data(None)
+                except ClientDisconnected:
+                    return None
+                continue
+            if type(event) is ConnectionClosed:
+                return None
+            raise AssertionError(f"unexpected event {event!r}")
+
+    async def _finish_response(self) -> None:
+        if not self._prepared:
+            await plog.b_red(
+                "Handler returned without a response",
+                f"{self.method} {self.tail}: answered 500 Internal Server Error",
+            )
+            await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
+            return
+        if not self._eof_sent:
+            try:
+                await self.eof()
+            except LocalProtocolError as exc:
+                # e.g. fewer bytes than the declared Content-Length: the client must not wait for more.
+                self.keep_alive = False
+                await plog.b_red("Incomplete response", f"{self.method} {self.tail}: {exc}; closing the connection")
+
+    async def _finish_body(self) -> bool:
+        """Make the request body complete before the next request is parsed; False means close."""
+        if self._body_complete:
+            return True
+        if self._raw_mode or (self._expect_continue and not self._continue_sent):
+            return False  # the client may never send a body it was not asked for
+        if self._body_consumers:
+            # Another task is reading this body: wait for it (its reads have their own timeout).
+            waiter = self._body_waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._body_waiter = None
+            return self.body_complete and not self.gone
+        drained = 0
+        receiver = self.receiver
+        while True:
+            try:
+                event = receiver.next_event()
+            except ProtocolError:
+                return False
+            if type(event) is Data:
+                drained += len(event.data)
+                if drained > self.settings.drain_limit:
+                    return False
+                self._maybe_resume_reading()
+            elif type(event) is EndOfMessage:
+                self._complete_body()
+                return True
+            elif event is NEED_DATA:
+                try:
+                    await self._wait_data(self.settings.body_timeout)
+                except (ClientDisconnected, Protocoltimeout):
+                    return False
+            else:
+                return False
+
+    # -- errors -----------------------------------------------------------------------
+    async def _on_abort(self, exc: Abort) -> None:
+        if self._prepared:
+            self.keep_alive = False  # never a second head: close instead
+            self._eof_sent = True
+            self.transport.close()
+            return
+        await self.respond(exc.status, exc.headers, exc.message.encode(), "text/plain; charset=utf-8")
+
+    async def _on_protocol_error(self, exc: ProtocolError) -> None:
+        self.keep_alive = False
+        if self._prepared or self._closed:
+            self._eof_sent = True
+            self.transport.close()
+            return
+        await self.respond(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
+
+    async def _on_handler_error(self, exc: Exception) -> None:
+        lines = traceback.format_exception(exc)
+        await plog.b_red(f"Error in handler for {self.method} {self.tail}", "".join(lines).rstrip())
+        if self._prepared:
+            self.keep_alive = False
+            self._eof_sent = True
+            self.transport.close()
+        else:
+            await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
+
+    def close(self) -> None:
+        """Close the connection."""
+        if not self._closed:
+            self.transport.close()
+
+    def abort_connection(self) -> None:
+        """Drop the connection at once (no graceful close)."""
+        if not self._closed:
+            self.transport.abort()
+
+    @property
+    def is_alive(self) -> bool:
+        return not self._closed
+
+    def __repr__(self) -> str:
+        return f"<BlazeioProtocol {self.ip_host}:{self.ip_port} {self.method} {self.tail}>"
+
+
+class ConnectionTaskShield:
+    """``async with io.ConnectionTaskShield(r):`` -- finish work even if the client disconnects."""
+
+    __slots__ = ("_previous", "r")
+
+    def __init__(self, r: BlazeioProtocol) -> None:
+        self.r = r
+        self._previous = r.cancel_on_disconnect
+
+    async def __aenter__(self) -> BlazeioProtocol:
+        self._previous = self.r.cancel_on_disconnect
+        self.r.cancel_on_disconnect = False
+        return self.r
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.r.cancel_on_disconnect = self._previous

@@ -1,0 +1,145 @@
+"""``Abort``, ``Deliver`` and ``Ctypes``, and the request found through a ``ContextVar``.
+
+``io.Deliver.json(data)`` and ``raise io.Abort(...)`` find the current request through
+``current_request``, so they work from any task the handler starts (tasks copy the context).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from blazeio_common import BlazeioException, ModuleError, dumps
+
+if TYPE_CHECKING:
+    from blazeio_server.protocol import BlazeioProtocol
+
+__all__ = ["Abort", "Ctypes", "Deliver", "current_request"]
+
+current_request: ContextVar[BlazeioProtocol] = ContextVar("blazeio_current_request")
+
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+
+
+class Ctypes:
+    """Content types and header sets the product document spells ``io.Ctypes.<name>``."""
+
+    text = TEXT
+    json = JSON
+    html = HTML
+    eventstream = "text/event-stream"
+    octet = "application/octet-stream"
+    chunked: Mapping[str, str] = {"Transfer-encoding": "chunked"}
+
+
+class Abort(BlazeioException):
+    """Raise to answer at once: ``raise io.Abort("Not Found", 404, {"X": "y"})``.
+
+    Raised after the response head was sent, it closes the connection instead of
+    writing a second head.
+    """
+
+    def __init__(
+        self, message: str = "Something went wrong", status: int = 403, headers: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = dict(headers) if headers else {}
+
+    async def text(self, r: BlazeioProtocol | None = None) -> None:
+        """Send this abort as the response of ``r`` (or the current request)."""
+        await _request(r).respond(self.status, self.headers, self.message.encode(), TEXT)
+
+
+def _request(r: BlazeioProtocol | None) -> BlazeioProtocol:
+    if r is not None:
+        return r
+    try:
+        return current_request.get()
+    except LookupError:
+        raise ModuleError("no current request: call this from a handler, or pass r") from None
+
+
+def _body(data: Any, indent: int) -> bytes:
+    if data is None:
+        return b""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode()
+    return dumps(data, indent=indent).encode()
+
+
+class _Deliver:
+    """``await io.Deliver.json(data, status=200, headers=None)`` and friends.
+
+    The request may be passed first (``Deliver.text(r, "hi")``); otherwise the current one.
+    Every response carries Content-Length, including 0.
+    """
+
+    async def _send(
+        self,
+        content_type: str,
+        args: tuple[Any, ...],
+        status: int = 200,
+        headers: Mapping[str, Any] | None = None,
+        path: str | None = None,
+        content_type_override: str | None = None,
+        indent: int = 0,
+    ) -> None:
+        if args and isinstance(args[0], _protocol_class()):
+            r: BlazeioProtocol | None = args[0]
+            args = args[1:]
+        else:
+            r = None
+        data = args[0] if args else None
+        if path is not None:
+            headers = {**(headers or {}), "Location": path}
+            if status == 200:
+                status = 302
+        await _request(r).respond(status, headers, _body(data, indent), content_type_override or content_type)
+
+    async def text(self, *args: Any, **kwargs: Any) -> None:
+        await self._send(TEXT, args, **kwargs)
+
+    async def json(self, *args: Any, **kwargs: Any) -> None:
+        await self._send(JSON, args, **kwargs)
+
+    async def html(self, *args: Any, **kwargs: Any) -> None:
+        await self._send(HTML, args, **kwargs)
+
+    async def bytes(self, *args: Any, **kwargs: Any) -> None:
+        await self._send(Ctypes.octet, args, **kwargs)
+
+    async def redirect(self, location: str, status: int = 302, headers: Mapping[str, Any] | None = None) -> None:
+        await self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[None]]:
+        # Deliver.text_html -> "text/html", as upstream spelled ad-hoc types.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        content_type = name.replace("_", "/", 1)
+
+        async def send(*args: Any, **kwargs: Any) -> None:
+            await self._send(content_type, args, **kwargs)
+
+        return send
+
+
+_PROTOCOL: list[type[BlazeioProtocol]] = []
+
+
+def _protocol_class() -> type[BlazeioProtocol]:
+    if not _PROTOCOL:
+        from blazeio_server.protocol import BlazeioProtocol  # noqa: PLC0415 - avoids an import cycle
+
+        _PROTOCOL.append(BlazeioProtocol)
+    return _PROTOCOL[0]
+
+
+Deliver = _Deliver()

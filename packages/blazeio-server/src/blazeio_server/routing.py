@@ -1,0 +1,126 @@
+"""Routes and middleware: ``web.attach(Class)``, ``@web.add_route``, and dispatch.
+
+Names map to paths as in the product document: ``_api_ip`` -> ``/api/ip``, ``__dot__`` ->
+``.``, and a ``route="/x"`` default parameter overrides the name. Paths are matched exactly
+after percent-decoding (``/a%20b`` is ``/a b``); ``/x`` and ``/x/`` are different routes.
+
+Order: every ``before_middleware`` (attach order), then the route -- or, when no route
+matches, the ``handle_all_middleware`` chain, which stops at the first handler that
+prepared a response -- then every ``after_middleware`` in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
+
+from blazeio_server.responses import Abort
+
+if TYPE_CHECKING:
+    from blazeio_server.protocol import BlazeioProtocol
+
+__all__ = ["Router", "route_name"]
+
+Handler = Callable[["BlazeioProtocol"], Awaitable[Any]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+MIDDLEWARE = ("before_middleware", "after_middleware", "handle_all_middleware")
+
+
+def route_name(name: str) -> str:
+    """``_api_ip`` -> ``/api/ip``; ``_robots__dot__txt`` -> ``/robots.txt``."""
+    return name.replace("__dot__", ".").replace("_", "/")
+
+
+def _route_default(func: Callable[..., Any]) -> str | None:
+    try:
+        parameter = inspect.signature(func).parameters.get("route")
+    except (TypeError, ValueError):
+        return None
+    if parameter is not None and isinstance(parameter.default, str):
+        return parameter.default
+    return None
+
+
+class Router:
+    """Route table and middleware chains of an ``App``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.before: list[Handler] = []
+        self.after: list[Handler] = []
+        self.handle_all: list[Handler] = []
+        self.attached: list[object] = []
+
+    def _middleware(self, name: str, handler: Handler) -> bool:
+        chains = {"before_middleware": self.before, "after_middleware": self.after}
+        for kind in MIDDLEWARE:
+            if name.endswith(kind):
+                chains.get(kind, self.handle_all).append(handler)
+                return True
+        return False
+
+    def _register(self, path: str, handler: Handler, owner: str) -> None:
+        if not path.startswith("/"):
+            raise ValueError(f"route {path!r} of {owner} must start with '/'")
+        if path in self.routes:
+            raise ValueError(f"duplicate route {path!r} (from {owner})")
+        self.routes[path] = handler
+
+    def attach(self, obj: Any) -> Any:
+        """Register an object's (or a class's fresh instance's) routes and middleware; returns ``obj``."""
+        instance = obj() if inspect.isclass(obj) else obj
+        self.attached.append(instance)
+        owner = type(instance).__name__
+        for name in sorted(dir(instance)):
+            if name.startswith("__") or not (name.startswith("_") or name.endswith("_middleware")):
+                continue
+            method = getattr(instance, name, None)
+            if not callable(method):
+                continue
+            if self._middleware(name, method):
+                continue
+            try:
+                parameters = inspect.signature(method).parameters
+            except (TypeError, ValueError):
+                continue
+            if "r" not in parameters:
+                continue  # as upstream: a route method takes the request as ``r``
+            self._register(_route_default(method) or route_name(name), method, f"{owner}.{name}")
+        return obj
+
+    def add_route(self, func: F | None = None, route: str | None = None) -> Any:
+        """``@web.add_route`` (path from the name or a ``route=`` default) or ``web.add_route(f, "/x")``."""
+        if func is None:
+            return lambda f: self.add_route(f, route)
+        name = func.__name__
+        if route is None and self._middleware(name, func):
+            return func
+        self._register(route or _route_default(func) or route_name(name), func, name)
+        return func
+
+    async def dispatch(self, r: BlazeioProtocol) -> None:
+        try:
+            for before in self.before:
+                await before(r)
+            path = r.path
+            if "%" in path:
+                try:
+                    path = unquote(path, errors="strict")
+                except UnicodeDecodeError:
+                    raise Abort("Bad Request: the path is not valid percent-encoded UTF-8", 400) from None
+            handler = self.routes.get(path)
+            if handler is not None:
+                await handler(r)
+            elif self.handle_all:
+                for handle in self.handle_all:
+                    await handle(r)
+                    if r._prepared:
+                        break
+            else:
+                raise Abort("Not Found", 404)
+        finally:
+            for after in self.after:
+                await after(r)

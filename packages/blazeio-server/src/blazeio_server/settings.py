@@ -1,0 +1,66 @@
+"""Server settings: every limit and timeout, each with a safe default.
+
+``io.App(host, port, **settings)`` accepts any field below as a keyword.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from blazeio_common.http import Limits, serialise_fields
+
+__all__ = ["ServerSettings"]
+
+_SERVER_LINES: dict[str | None, bytes] = {}
+
+
+@dataclass(slots=True)
+class ServerSettings:
+    """Limits and timeouts of one ``App``.
+
+    - ``limits``: the HTTP core's size limits (request line 414, header block/count 431, ...);
+    - ``header_timeout``: seconds to receive a complete head once it has begun (slowloris); checked
+      twice a second, so a dripping client is cut off within 10 s by default;
+    - ``keepalive_timeout``: seconds an idle keep-alive connection is kept;
+    - ``body_timeout``: seconds a handler may wait for the next piece of a request body;
+    - ``drain_limit``: unread request-body bytes the server discards after a handler returned
+      (so the connection can be reused); beyond it the connection is closed;
+    - ``read_high_water`` / ``read_low_water``: buffered unread bytes at which reading pauses / resumes;
+    - ``write_high_water`` / ``write_low_water``: the transport's write buffer watermarks;
+    - ``max_connections``: open connections beyond which new ones get 503 and are closed;
+    - ``shutdown_timeout``: seconds in-flight requests get to finish on shutdown before cancellation;
+    - ``server_header``: the ``Server`` value, or ``None`` for no header;
+    - ``backlog``: the listen backlog.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    header_timeout: float = 9.0
+    keepalive_timeout: float = 15.0
+    body_timeout: float = 60.0
+    drain_limit: int = 1 << 20
+    read_high_water: int = 1 << 20
+    read_low_water: int = 1 << 18
+    write_high_water: int = 1 << 20
+    write_low_water: int = 1 << 18
+    max_connections: int = 10_000
+    shutdown_timeout: float = 10.0
+    server_header: str | None = "Blazeio"
+    backlog: int = 2048
+
+    @property
+    def server_line(self) -> bytes:
+        """The ``Server`` field line (or nothing), computed once per value."""
+        value = self.server_header
+        cached = _SERVER_LINES.get(value)
+        if cached is None:
+            cached = _SERVER_LINES[value] = b"" if value is None else serialise_fields({"Server": value})
+        return cached
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> tuple[ServerSettings, dict[str, Any]]:
+        """Split keyword arguments into settings and the rest."""
+        names = {f.name for f in fields(cls)}
+        mine = {k: v for k, v in kwargs.items() if k in names}
+        rest = {k: v for k, v in kwargs.items() if k not in names}
+        return cls(**mine), rest

@@ -1,0 +1,235 @@
+"""The response side of a connection: ``prepare``, ``write``, ``eof``, backpressure.
+
+The write mode follows the headers given to ``prepare``: ``Transfer-Encoding: chunked``,
+``Content-Length``, ``text/event-stream`` (SSE framing, chunked on HTTP/1.1), or raw bytes
+until the connection closes. A HEAD request, 1xx, 204 and 304 never carry a body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
+from blazeio_common.http import ChunkedWriter, ContentLengthWriter, UntilCloseWriter, serialise_fields, status_line
+from blazeio_common.http.writers import BodyWriter
+from blazeio_server.clock import http_date
+from blazeio_server.reading import BodyReading
+
+__all__ = ["ResponseWriting"]
+
+_CLOSE = b"Connection: close\r\n"
+_KEEP_ALIVE = b"Connection: keep-alive\r\n"
+_SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
+
+
+def _sse_frame(data: Any) -> bytes:
+    """One SSE event: each line as ``data: ...`` unless already in SSE syntax, then a blank line."""
+    if isinstance(data, (dict, list)):
+        data = dumps(data, indent=0)
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if raw.startswith(_SSE_FIELDS):
+        return raw if raw.endswith(b"\n\n") else raw.rstrip(b"\n") + b"\n\n"
+    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    return b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
+
+
+_CONTENT_TYPES: dict[str, bytes] = {}
+
+
+def _content_type_line(content_type: str) -> bytes:
+    line = _CONTENT_TYPES.get(content_type)
+    if line is None:
+        line = serialise_fields({"Content-Type": content_type})
+        if len(_CONTENT_TYPES) < 64:
+            _CONTENT_TYPES[content_type] = line
+    return line
+
+
+class ResponseWriting(BodyReading):
+    """Everything that writes to the client (the layer above ``BodyReading``)."""
+
+    __slots__ = (
+        "_continue_sent",
+        "_drain_waiter",
+        "_eof_sent",
+        "_prepared",
+        "_sse",
+        "_write",
+        "_write_paused",
+        "_writer",
+        "method",
+        "status",
+        "version",
+    )
+
+    method: str
+    version: str
+    status: int
+    _prepared: bool
+    _eof_sent: bool
+    _writer: BodyWriter | None
+    _sse: bool
+    _write: Callable[[bytes | bytearray | memoryview], object]
+    _write_paused: bool
+    _drain_waiter: asyncio.Future[None] | None
+    _continue_sent: bool
+
+    def _connection_header(self) -> bytes:
+        if self.keep_alive:
+            return _KEEP_ALIVE if self.version == "1.0" else b""
+        return _CLOSE
+
+    def _common_head(self, status: int, reason: str | None) -> bytes:
+        # Status line and Server line are precomputed; Date is cached per second.
+        return status_line(status, reason) + http_date() + self.settings.server_line
+
+    async def prepare(
+        self, headers: Mapping[str, Any] | None = None, status: int = 200, reason: str | None = None
+    ) -> None:
+        """Send the response head now; the write mode follows from the headers."""
+        if self._prepared:
+            raise LocalProtocolError("the response head was already sent")
+        if self._closed:
+            raise ClientDisconnected("the client went away")
+        fields = dict(headers) if headers else {}
+        content_length: int | None = None
+        chunked = sse = False
+        for name in list(fields):
+            key = name.lower()
+            if key == "content-length":
+                content_length = int(fields[name])
+            elif key == "transfer-encoding":
+                chunked = str(fields[name]).strip().lower() == "chunked"
+                if not chunked:
+                    raise LocalProtocolError("only Transfer-Encoding: chunked can be sent")
+            elif key == "content-type":
+                sse = str(fields[name]).split(";", 1)[0].strip().lower() == "text/event-stream"
+            elif key in ("connection", "date") or (key == "server" and self.settings.server_header is not None):
+                del fields[name]  # framing-related and automatic headers are ours to write
+        no_body = self.method == "HEAD" or status < 200 or status in (204, 304)
+        if sse and content_length is None and not chunked and self.version == "1.1":
+            fields["Transfer-Encoding"] = "chunked"
+            chunked = True
+        writer: BodyWriter
+        if no_body:
+            writer = ContentLengthWriter(0)
+        elif chunked:
+            if content_length is not None:
+                raise LocalProtocolError("Content-Length and Transfer-Encoding: chunked together")
+            if self.version == "1.0":
+                # An HTTP/1.0 client cannot read chunked framing: send raw bytes and close.
+                fields = {k: v for k, v in fields.items() if k.lower() != "transfer-encoding"}
+                self.keep_alive = False
+                writer = UntilCloseWriter()
+            else:
+                writer = ChunkedWriter()
+        elif content_length is not None:
+            writer = ContentLengthWriter(content_length)
+        else:
+            self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
+            writer = UntilCloseWriter()
+        head = self._common_head(status, reason) + self._connection_header() + serialise_fields(fields) + b"\r\n"
+        self._prepared = True
+        self.status = status
+        self._writer = writer
+        self._sse = sse
+        self._write(head)
+        if self._write_paused:
+            await self._drain()
+
+    async def respond(
+        self, status: int, headers: Mapping[str, Any] | None, body: bytes, content_type: str | None = None
+    ) -> None:
+        """A whole response in one write: head with Content-Length, then the body."""
+        if self._prepared:
+            raise LocalProtocolError("the response head was already sent")
+        if self._closed:
+            raise ClientDisconnected("the client went away")
+        if headers:
+            fields = {
+                name: value
+                for name, value in headers.items()
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "date")
+            }
+            if content_type is not None and not any(k.lower() == "content-type" for k in fields):
+                fields["Content-Type"] = content_type
+            extra = serialise_fields(fields)
+        else:
+            extra = _content_type_line(content_type) if content_type is not None else b""
+        length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
+        connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
+        head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
+        self._prepared = self._eof_sent = True
+        self.status = status
+        if self.method == "HEAD" or not body or status in (204, 304):
+            self._write(head + b"\r\n")
+        else:
+            self._write(b"".join((head, b"\r\n", body)))
+        if self._write_paused:
+            await self._drain()
+
+    async def write(self, data: Any) -> None:
+        """Write body bytes (or, for SSE, an event); zero-length writes do nothing."""
+        if not self._prepared:
+            await self.prepare({"Transfer-Encoding": "chunked"} if self.version == "1.1" else None)
+        if self._sse:
+            data = _sse_frame(data)
+        elif not data:
+            return
+        if self._closed:
+            raise ClientDisconnected("the client went away")
+        if self._eof_sent:
+            raise LocalProtocolError("the response is already complete")
+        writer = self._writer
+        assert writer is not None
+        writer.send(data, self._write)
+        if self._write_paused:
+            await self._drain()
+
+    async def write_chunked(self, data: Any) -> None:
+        """``write`` for a response prepared with ``Transfer-Encoding: chunked``."""
+        if self._prepared and not isinstance(self._writer, ChunkedWriter) and self.method != "HEAD":
+            raise LocalProtocolError("write_chunked() on a response that is not chunked")
+        await self.write(data)
+
+    async def write_event_stream(self, data: Any) -> None:
+        await self.write(data)
+
+    async def eof(self, data: Any = None) -> None:
+        """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
+        if self._eof_sent or not self._prepared:
+            return
+        if data:
+            await self.write(data)
+        self._eof_sent = True
+        writer = self._writer
+        assert writer is not None
+        try:
+            writer.finish(self._write)
+        finally:
+            if isinstance(writer, UntilCloseWriter):
+                self.keep_alive = False
+        if self._write_paused and not self._closed:
+            await self._drain()
+
+    write_chunked_eof = eof
+
+    async def _drain(self) -> None:
+        """Wait (at 0% CPU) until the transport's buffer is below its low watermark."""
+        while self._write_paused:
+            if self._closed:
+                raise ClientDisconnected("the client went away")
+            waiter = self._drain_waiter
+            if waiter is None:
+                waiter = self._drain_waiter = asyncio.get_running_loop().create_future()
+            await waiter
+        if self._closed:
+            raise ClientDisconnected("the client went away")
+
+    def _send_continue(self) -> None:
+        # RFC 9110 §10.1.1: the 100 goes out when the handler first reads the body.
+        if not self._continue_sent and not self._prepared and not self._closed:
+            self._continue_sent = True
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
