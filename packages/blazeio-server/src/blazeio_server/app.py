@@ -202,8 +202,15 @@ class App(Router):
         for connection in list(self.connections):
             if connection._timer_kind == 1 or (not connection._handler_running and connection.receiver.buffered == 0):
                 connection.close()  # idle keep-alive connections go at once
+            else:
+                connection.keep_alive = False  # in flight: the response says Connection: close
         tasks = [c._task for c in self.connections if c._task is not None]
         if tasks:
+            await plog.yellow(
+                "Shutdown",
+                f"waiting up to {self.settings.shutdown_timeout:g} s for {len(tasks)} connection(s) in flight"
+                + ("; signal again to force" if self._signals else ""),
+            )
             _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_timeout)
             if pending:
                 await plog.yellow("Shutdown", f"cancelling {len(pending)} request(s) still running")

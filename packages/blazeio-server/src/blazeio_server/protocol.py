@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, cast
 from blazeio_common import ClientDisconnected, LocalProtocolError, Protocoltimeout, plog
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import NEED_DATA, ConnectionClosed, Data, EndOfMessage, Headers, Request, RequestReceiver
-from blazeio_common.http.writers import BodyWriter
 from blazeio_server.responses import Abort, current_request
 from blazeio_server.writing import ResponseWriting
 
@@ -65,7 +64,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         self._closed = False
         self._reading_paused = False
         self._write_paused = False
-        self._data_waiter: asyncio.Future[None] | None = None
+        self._data_waiters: list[asyncio.Future[None]] = []
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None
         self._deadline = 0.0
@@ -101,7 +100,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         self._raw_mode = False
         self._prepared = False
         self._eof_sent = False
-        self._writer: BodyWriter | None = None
+        self._writer = None
         self._sse = False
         self.status = 0
         self.store: Any = None
@@ -128,17 +127,19 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
     def data_received(self, data: bytes) -> None:
         receiver = self.receiver
         receiver.feed(data)
-        waiter = self._data_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self._data_waiters:
+            self._wake_readers()
         if receiver.buffered > self.settings.read_high_water and not self._reading_paused:
             self._reading_paused = True
             self.transport.pause_reading()
 
     def eof_received(self) -> bool:
         self.receiver.feed_eof()
-        self._wake(self._data_waiter)
-        return True  # keep the transport open so the response can still be written
+        self._wake_readers()
+        # The peer sent FIN. While a handler runs, that is a client that went away (as uvicorn
+        # treats it): close, which cancels the handler. Requests still buffered and not yet
+        # started (``printf ... | nc -N``) keep the socket open so they are answered.
+        return not self._handler_running and self.receiver.buffered > 0
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -152,7 +153,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         self._closed = True
         self._cancel_timer()
         self.app.connections.discard(self)
-        self._wake(self._data_waiter)
+        self._wake_readers()
         self._wake(self._drain_waiter)
         self._wake(self._body_waiter)
         task = self._task
@@ -282,17 +283,19 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
             return True
         if self._raw_mode or (self._expect_continue and not self._continue_sent):
             return False  # the client may never send a body it was not asked for
-        if self._body_consumers:
-            # Another task is reading this body: wait for it (its reads have their own timeout).
-            waiter = self._body_waiter = self.loop.create_future()
-            try:
-                await waiter
-            finally:
-                self._body_waiter = None
-            return self.body_complete and not self.gone
         drained = 0
         receiver = self.receiver
         while True:
+            if self._body_consumers:
+                # Another task reads this body (also after its handler returned): wait for it
+                # to finish; its reads have their own timeout.
+                waiter = self._body_waiter = self.loop.create_future()
+                try:
+                    await waiter
+                finally:
+                    self._body_waiter = None
+                return self.body_complete and not self.gone
+            # Nobody reads it: discard what arrives, up to the drain limit.
             try:
                 event = receiver.next_event()
             except ProtocolError:

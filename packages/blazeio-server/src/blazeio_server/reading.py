@@ -25,7 +25,7 @@ class BodyReading:
         "_body_consumers",
         "_body_waiter",
         "_closed",
-        "_data_waiter",
+        "_data_waiters",
         "_expect_continue",
         "_raw_mode",
         "_reading_paused",
@@ -48,7 +48,7 @@ class BodyReading:
     _raw_mode: bool
     _closed: bool
     _reading_paused: bool
-    _data_waiter: asyncio.Future[None] | None
+    _data_waiters: list[asyncio.Future[None]]
 
     def _send_continue(self) -> None: ...
 
@@ -69,7 +69,11 @@ class BodyReading:
         if self._reading_paused:
             self._reading_paused = False
             self.transport.resume_reading()
-        waiter = self._data_waiter = asyncio.get_running_loop().create_future()
+        # Several tasks may wait at once (a body consumer and the server's drain): each has
+        # its own future, and the next bytes wake them all.
+        waiter = asyncio.get_running_loop().create_future()
+        waiters = self._data_waiters
+        waiters.append(waiter)
         try:
             if within is None:
                 await waiter
@@ -79,9 +83,17 @@ class BodyReading:
         except TimeoutError:
             raise Protocoltimeout(f"no request data for {within} s") from None
         finally:
-            self._data_waiter = None
+            if waiters and not waiter.done():
+                waiters.remove(waiter)
         if self.gone and not self.receiver.buffered:
             raise ClientDisconnected("the client went away")
+
+    def _wake_readers(self) -> None:
+        waiters = self._data_waiters
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        waiters.clear()
 
     def _maybe_resume_reading(self) -> None:
         if self._reading_paused and self.receiver.buffered <= self.settings.read_low_water:

@@ -35,6 +35,18 @@ def _sse_frame(data: Any) -> bytes:
     return b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
 
 
+class _NoBodyWriter:
+    """HEAD, 1xx, 204, 304: the head says what the body would be; the bytes never go out."""
+
+    __slots__ = ()
+
+    def send(self, data: bytes | bytearray | memoryview, write: Callable[..., object]) -> None:
+        return None
+
+    def finish(self, write: Callable[..., object]) -> None:
+        return None
+
+
 _CONTENT_TYPES: dict[str, bytes] = {}
 
 
@@ -69,7 +81,7 @@ class ResponseWriting(BodyReading):
     status: int
     _prepared: bool
     _eof_sent: bool
-    _writer: BodyWriter | None
+    _writer: BodyWriter | _NoBodyWriter | None
     _sse: bool
     _write: Callable[[bytes | bytearray | memoryview], object]
     _write_paused: bool
@@ -112,9 +124,9 @@ class ResponseWriting(BodyReading):
         if sse and content_length is None and not chunked and self.version == "1.1":
             fields["Transfer-Encoding"] = "chunked"
             chunked = True
-        writer: BodyWriter
+        writer: BodyWriter | _NoBodyWriter
         if no_body:
-            writer = ContentLengthWriter(0)
+            writer = _NoBodyWriter()
         elif chunked:
             if content_length is not None:
                 raise LocalProtocolError("Content-Length and Transfer-Encoding: chunked together")

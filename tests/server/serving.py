@@ -1,0 +1,85 @@
+"""Helpers for server tests: run an App on 127.0.0.1, talk raw HTTP to it, parse what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import Blazeio as io
+from blazeio_common.http import NEED_DATA, PAUSED, Data, EndOfMessage, Headers, Response, ResponseReceiver
+
+TIMEOUT = 10
+
+
+@asynccontextmanager
+async def running(web: io.App) -> AsyncIterator[io.App]:
+    """Serve ``web`` on an ephemeral 127.0.0.1 port for the block; shut it down after."""
+    task = asyncio.create_task(web.run("127.0.0.1", 0))
+    await asyncio.wait_for(web.wait_started(), TIMEOUT)
+    try:
+        yield web
+    finally:
+        await asyncio.wait_for(web.exit(), TIMEOUT)
+        await asyncio.wait_for(task, TIMEOUT)
+
+
+@dataclass
+class Reply:
+    status: int
+    reason: str
+    headers: Headers
+    body: bytes
+    keep_alive: bool
+
+
+def parse(data: bytes, methods: Iterable[str] = ()) -> list[Reply]:
+    """Split raw bytes into the responses they hold (``methods``: the request methods, for HEAD)."""
+    methods = list(methods)
+    receiver = ResponseReceiver(methods.pop(0) if methods else "GET")
+    receiver.feed(data)
+    receiver.feed_eof()
+    replies: list[Reply] = []
+    head: Response | None = None
+    body = bytearray()
+    while True:
+        event = receiver.next_event()
+        if isinstance(event, Response):
+            if event.status_code < 200:
+                continue
+            head, body = event, bytearray()
+        elif isinstance(event, Data):
+            body += event.data
+        elif isinstance(event, EndOfMessage):
+            assert head is not None
+            replies.append(Reply(head.status_code, head.reason, head.headers, bytes(body), head.keep_alive))
+        elif event is PAUSED:
+            receiver.start_next_cycle(methods.pop(0) if methods else "GET")
+        elif event is NEED_DATA:
+            raise AssertionError("incomplete response")
+        else:
+            return replies
+
+
+async def exchange(port: int, data: bytes, methods: Iterable[str] = ()) -> list[Reply]:
+    """Send raw bytes, read until the server closes, and parse the responses."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)
+    finally:
+        writer.close()
+    return parse(raw, methods)
+
+
+async def until(predicate: Callable[[], bool], within: float = TIMEOUT) -> None:
+    """Wait until ``predicate()`` holds: a condition on server state, polled, with a deadline."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - the state has no event to wait on
+            await asyncio.sleep(0.01)
+
+
+async def read_until(reader: asyncio.StreamReader, marker: bytes) -> bytes:
+    return await asyncio.wait_for(reader.readuntil(marker), TIMEOUT)

@@ -1,0 +1,135 @@
+"""Request-body ownership: pull() stops exactly at the end; any task may read the body, also
+after its handler returned; unread bodies are drained up to a limit, then the connection closes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from serving import TIMEOUT, exchange, parse, read_until, running
+
+import Blazeio as io
+
+
+async def test_pull_yields_the_body_exactly_never_empty_never_the_next_request() -> None:
+    web = io.App("127.0.0.1", 0)
+    seen: list[list[bytes]] = []
+
+    @web.add_route
+    async def _up(r: io.BlazeioProtocol) -> None:
+        chunks = [chunk async for chunk in r.pull()]
+        seen.append(chunks)
+        await io.Deliver.text(str(sum(map(len, chunks))))
+
+    async with running(web):
+        replies = await exchange(
+            web.port,
+            b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+            b"POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            b"GET /up HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        )
+    assert [r.body for r in replies] == [b"5", b"3", b"0"]
+    assert [b"".join(c) for c in seen] == [b"hello", b"abc", b""]
+    assert all(chunk for chunks in seen for chunk in chunks)
+
+
+async def test_a_body_read_by_another_task_after_its_handler_returned() -> None:
+    """The product document's relay: the body is consumed by a different task, later."""
+    web = io.App("127.0.0.1", 0)
+    parked: asyncio.Queue[io.BlazeioProtocol] = asyncio.Queue()
+    consumed: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    @web.add_route
+    async def _park(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "text/plain", **io.Ctypes.chunked}, 200)
+        await r.write(b"parked")
+        await parked.put(r)  # someone else reads our body; we return now
+
+    async def consumer() -> None:
+        r = await parked.get()
+        consumed.set_result(b"".join([chunk async for chunk in r.pull()]))
+
+    @web.add_route
+    async def _next(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("next")
+
+    async with running(web):
+        task = asyncio.create_task(consumer())
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"POST /park HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        head = await read_until(reader, b"0\r\n\r\n")  # the whole first response: handler returned
+        assert head.startswith(b"HTTP/1.1 200") and b"parked" in head
+        # The body arrives only now, after the handler is gone; then a pipelined next request.
+        writer.write(b"4\r\nlate\r\n5\r\n body\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        rest = await asyncio.wait_for(reader.read(), TIMEOUT)
+        writer.close()
+        await task
+    assert consumed.result() == b"late body"
+    assert [r.body for r in parse(rest)] == [b"next"]
+
+
+async def test_an_unread_small_body_is_drained_and_the_connection_reused() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _skip(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("skipped")
+
+    async with running(web):
+        replies = await exchange(
+            web.port,
+            b"POST /skip HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000
+            + b"POST /skip HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            + b"GET /skip HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        )  # fmt: skip
+    assert [r.body for r in replies] == [b"skipped"] * 3
+
+
+async def test_an_unread_body_over_the_drain_limit_closes_the_connection() -> None:
+    web = io.App("127.0.0.1", 0, drain_limit=1024)
+
+    @web.add_route
+    async def _skip(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("skipped")
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"POST /skip HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" + b"x" * 4096)
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # answered, then closed
+        writer.close()
+    assert [r.body for r in parse(raw)] == [b"skipped"]
+
+
+async def test_raw_iteration_yields_bytes_after_the_head_for_custom_protocols() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _raw(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "application/octet-stream"}, 200)
+        async for chunk in r:
+            await r.write(chunk.upper())
+            if chunk.endswith(b"."):
+                break
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"GET /raw HTTP/1.1\r\nHost: t\r\n\r\nraw bytes")
+        await read_until(reader, b"\r\n\r\n")
+        assert await reader.readexactly(9) == b"RAW BYTES"
+        writer.write(b" more.")
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b" MORE."  # then closed
+        writer.close()
+
+
+async def test_read_body_limit_answers_413() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _capped(r: io.BlazeioProtocol) -> None:
+        await r.read_body(limit=10)
+        await io.Deliver.text("no")
+
+    async with running(web):
+        (reply,) = await exchange(
+            web.port, b"POST /capped HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n01234567890"
+        )
+    assert reply.status == 413
