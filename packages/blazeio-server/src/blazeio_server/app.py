@@ -59,7 +59,7 @@ class App(Router):
         self.host = host
         self.port = port
         self.name = name
-        self.keepalive = bool(with_keepalive)
+        self.settings.keepalive = bool(with_keepalive)
         self.connections: set[BlazeioProtocol] = set()
         self.closing = False
         self.tls = False
@@ -89,11 +89,6 @@ class App(Router):
         return await self
 
     # -- running -----------------------------------------------------------------------
-    async def dispatch(self, r: BlazeioProtocol) -> None:
-        if not self.keepalive:
-            r.keep_alive = False
-        await super().dispatch(r)
-
     async def run(
         self,
         host: str | None = None,

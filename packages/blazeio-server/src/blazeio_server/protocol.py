@@ -91,7 +91,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
             self.path, _, self.query = target.partition("?")
             self.version = request.version
             self.headers = request.headers
-            self.keep_alive = request.keep_alive
+            self.keep_alive = request.keep_alive and self.settings.keepalive
             self._body_complete = request.content_length == 0
             self._expect_continue = request.expect_continue
         self._body_consumers = 0

@@ -92,17 +92,23 @@ class _Deliver:
         content_type_override: str | None = None,
         indent: int = 0,
     ) -> None:
-        if args and isinstance(args[0], _protocol_class()):
-            r: BlazeioProtocol | None = args[0]
-            args = args[1:]
-        else:
-            r = None
-        data = args[0] if args else None
+        data: Any = None
+        r: BlazeioProtocol | None = None
+        if args:
+            data = args[0]
+            if isinstance(data, _protocol_class()):
+                r, data = data, (args[1] if len(args) > 1 else None)
         if path is not None:
             headers = {**(headers or {}), "Location": path}
             if status == 200:
                 status = 302
-        await _request(r).respond(status, headers, _body(data, indent), content_type_override or content_type)
+        if r is None:
+            try:
+                r = current_request.get()
+            except LookupError:
+                raise ModuleError("no current request: call this from a handler, or pass r") from None
+        body = data.encode() if type(data) is str else _body(data, indent)
+        await r.respond(status, headers, body, content_type_override or content_type)
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
         await self._send(TEXT, args, **kwargs)
@@ -135,11 +141,13 @@ _PROTOCOL: list[type[BlazeioProtocol]] = []
 
 
 def _protocol_class() -> type[BlazeioProtocol]:
-    if not _PROTOCOL:
+    try:
+        return _PROTOCOL[0]
+    except IndexError:
         from blazeio_server.protocol import BlazeioProtocol  # noqa: PLC0415 - avoids an import cycle
 
         _PROTOCOL.append(BlazeioProtocol)
-    return _PROTOCOL[0]
+        return BlazeioProtocol
 
 
 Deliver = _Deliver()

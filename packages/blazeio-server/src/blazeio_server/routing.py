@@ -102,6 +102,17 @@ class Router:
         return func
 
     async def dispatch(self, r: BlazeioProtocol) -> None:
+        """Run the middleware chains and the route (or the handle-all chain) for ``r``."""
+        if not (self.before or self.after):
+            # No before/after middleware (the common hot path): no try/finally, no loops.
+            path = r.path
+            handler = self.routes.get(path) if "%" not in path else None
+            if handler is not None:
+                await handler(r)
+                return
+        await self._dispatch_full(r)
+
+    async def _dispatch_full(self, r: BlazeioProtocol) -> None:
         try:
             for before in self.before:
                 await before(r)

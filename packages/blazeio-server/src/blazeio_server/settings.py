@@ -31,7 +31,8 @@ class ServerSettings:
     - ``max_connections``: open connections beyond which new ones get 503 and are closed;
     - ``shutdown_timeout``: seconds in-flight requests get to finish on shutdown before cancellation;
     - ``server_header``: the ``Server`` value, or ``None`` for no header;
-    - ``backlog``: the listen backlog.
+    - ``backlog``: the listen backlog;
+    - ``keepalive``: reuse connections (``App(..., with_keepalive=0)`` turns it off).
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -47,6 +48,7 @@ class ServerSettings:
     shutdown_timeout: float = 10.0
     server_header: str | None = "Blazeio"
     backlog: int = 2048
+    keepalive: bool = True
 
     @property
     def server_line(self) -> bytes:
