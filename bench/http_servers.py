@@ -101,7 +101,8 @@ def main() -> None:
                 results.setdefault((path, name), []).append((count / args.duration, cpu / count * 1e6))
         print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
     print(
-        f"\n{args.rounds} rounds x {args.duration:g} s, {args.connections} connections, server on core 0, wrk on core 1\n"
+        f"\n{args.rounds} rounds x {args.duration:g} s, {args.connections} connections, "
+        "server on core 0, wrk on core 1\n"
     )
     print("| workload | server | median rps | ratio to uvicorn (median of rounds) | server CPU us/request |")
     print("|---|---|---|---|---|")
