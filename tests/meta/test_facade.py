@@ -35,6 +35,7 @@ def test_the_common_export_list_is_exactly_what_is_promised() -> None:
     assert sorted(blazeio_common.__all__) == sorted(
         ["__version__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args",
          "Utype", "Unone", "dumps", "loads", "anydumps", "JSONDecodeError", "ioConf", "create_task", "Headers",
+         "url_encode", "url_decode", "parse_query", "Request",
          "BlazeioException", "Err", "ProtocolError", "IncompleteBody", "DecompressionError", "LocalProtocolError",
          "ClientDisconnected", "ServerDisconnected", "Protocoltimeout", "ServerGotInTrouble", "ClientGotInTrouble",
          "CloseConnection", "Eof", "Missingdependency", "ModuleError"]

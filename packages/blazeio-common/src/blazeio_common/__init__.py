@@ -33,6 +33,7 @@ from blazeio_common.jsonutil import JSONDecodeError, anydumps, dumps, loads
 from blazeio_common.plog import Plog, plog
 from blazeio_common.sharp_event import SharpEvent
 from blazeio_common.timing import perf_timing
+from blazeio_common.urlcodec import Request, parse_query, url_decode, url_encode
 
 __all__ = [
     "__version__",
@@ -53,6 +54,10 @@ __all__ = [
     "ioConf",
     "create_task",
     "Headers",
+    "url_encode",
+    "url_decode",
+    "parse_query",
+    "Request",
     # the exception tree
     "BlazeioException",
     "Err",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from blazeio_server.__about__ import __version__
 from blazeio_server.app import App
+from blazeio_server.multipart import UploadFile
 from blazeio_server.protocol import BlazeioProtocol, ConnectionTaskShield
 from blazeio_server.responses import Abort, Ctypes, Deliver, current_request
 from blazeio_server.settings import ServerSettings
@@ -24,5 +25,6 @@ __all__ = [
     "Ctypes",
     "Deliver",
     "ServerSettings",
+    "UploadFile",
     "current_request",
 ]

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, cast
 from blazeio_common import ClientDisconnected, LocalProtocolError, Protocoltimeout, plog
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import NEED_DATA, ConnectionClosed, Data, EndOfMessage, Headers, Request, RequestReceiver
+from blazeio_server.helpers import RequestHelpers, client_address, is_trusted
 from blazeio_server.responses import Abort, current_request
-from blazeio_server.writing import ResponseWriting
 
 if TYPE_CHECKING:
     from blazeio_server.app import App
@@ -34,7 +34,7 @@ __all__ = ["BlazeioProtocol", "ConnectionTaskShield"]
 _IDLE, _HEADER = 1, 2
 
 
-class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
+class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
     """A client connection, and the current request on it."""
 
     __slots__ = (
@@ -50,6 +50,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         "ip_port",
         "loop",
         "path",
+        "peer_host",
         "query",
         "request",
         "store",
@@ -72,7 +73,7 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         self._task: asyncio.Task[None] | None = None
         self._handler_running = False
         self.cancel_on_disconnect = True
-        self.ip_host = ""
+        self.ip_host = self.peer_host = ""
         self.ip_port = 0
         self._reset(None)
 
@@ -91,6 +92,9 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
             self.path, _, self.query = target.partition("?")
             self.version = request.version
             self.headers = request.headers
+            trusted = self.settings.trusted_proxies
+            if trusted and is_trusted(self.peer_host, trusted):
+                self.ip_host = client_address(self.peer_host, request.headers, trusted)
             self.keep_alive = request.keep_alive and self.settings.keepalive
             self._body_complete = request.content_length == 0
             self._expect_continue = request.expect_continue
@@ -104,6 +108,8 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         self._sse = False
         self.status = 0
         self.store: Any = None
+        self._params = None
+        self._staged = None
 
     # -- asyncio callbacks ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -114,7 +120,8 @@ class BlazeioProtocol(asyncio.Protocol, ResponseWriting):
         transport.set_write_buffer_limits(self.settings.write_high_water, self.settings.write_low_water)
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
-            self.ip_host, self.ip_port = str(peer[0]), int(peer[1])
+            self.ip_host = self.peer_host = str(peer[0])
+            self.ip_port = int(peer[1])
         app = self.app
         if len(app.connections) >= self.settings.max_connections:
             self._write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

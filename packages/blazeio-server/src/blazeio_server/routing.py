@@ -44,10 +44,78 @@ def _route_default(func: Callable[..., Any]) -> str | None:
     return None
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class MethodRoutes:
+    """The handlers of one path by method; other methods get 405 with ``Allow`` (RFC 9110 §15.5.6)."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+
+    def add(self, method: str, handler: Handler, path: str) -> None:
+        if method in self.handlers:
+            raise ValueError(f"duplicate route {method} {path!r}")
+        self.handlers[method] = handler
+
+    async def __call__(self, r: BlazeioProtocol) -> None:
+        handler = self.handlers.get(r.method) or self.handlers.get("*")
+        if handler is None and r.method == "HEAD":
+            handler = self.handlers.get("GET")  # HEAD is answered as GET, without the body
+        if handler is None:
+            allowed = sorted({*self.handlers, *(("HEAD",) if "GET" in self.handlers else ())})
+            raise Abort("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
+        await handler(r)
+
+
+class RouteDecorators:
+    """``@web.route.get("/x")``, ``.post``, ``.put``, ``.patch``, ``.delete``, ``.head``, ``.options``, ``.any``."""
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    def _decorator(self, method: str, path: str) -> Callable[[F], F]:
+        def register(func: F) -> F:
+            self._router.add_method_route(method, path, func)
+            return func
+
+        return register
+
+    def get(self, path: str) -> Callable[[F], F]:
+        return self._decorator("GET", path)
+
+    def head(self, path: str) -> Callable[[F], F]:
+        return self._decorator("HEAD", path)
+
+    def post(self, path: str) -> Callable[[F], F]:
+        return self._decorator("POST", path)
+
+    def put(self, path: str) -> Callable[[F], F]:
+        return self._decorator("PUT", path)
+
+    def patch(self, path: str) -> Callable[[F], F]:
+        return self._decorator("PATCH", path)
+
+    def delete(self, path: str) -> Callable[[F], F]:
+        return self._decorator("DELETE", path)
+
+    def options(self, path: str) -> Callable[[F], F]:
+        return self._decorator("OPTIONS", path)
+
+    def any(self, path: str) -> Callable[[F], F]:
+        return self._decorator("*", path)
+
+    all = any
+
+    def __call__(self, path: str) -> Callable[[F], F]:
+        return self._decorator("*", path)
+
+
 class Router:
     """Route table and middleware chains of an ``App``."""
 
     def __init__(self) -> None:
+        self.route = RouteDecorators(self)
         self.routes: dict[str, Handler] = {}
         self.before: list[Handler] = []
         self.after: list[Handler] = []
@@ -90,6 +158,15 @@ class Router:
                 continue  # as upstream: a route method takes the request as ``r``
             self._register(_route_default(method) or route_name(name), method, f"{owner}.{name}")
         return obj
+
+    def add_method_route(self, method: str, path: str, handler: Handler) -> None:
+        existing = self.routes.get(path)
+        if existing is None:
+            existing = MethodRoutes()
+            self._register(path, existing, f"{method} {path}")
+        if not isinstance(existing, MethodRoutes):
+            raise ValueError(f"duplicate route {path!r}: already registered for every method")
+        existing.add(method, handler, path)
 
     def add_route(self, func: F | None = None, route: str | None = None) -> Any:
         """``@web.add_route`` (path from the name or a ``route=`` default) or ``web.add_route(f, "/x")``."""

@@ -32,7 +32,12 @@ class ServerSettings:
     - ``shutdown_timeout``: seconds in-flight requests get to finish on shutdown before cancellation;
     - ``server_header``: the ``Server`` value, or ``None`` for no header;
     - ``backlog``: the listen backlog;
-    - ``keepalive``: reuse connections (``App(..., with_keepalive=0)`` turns it off).
+    - ``keepalive``: reuse connections (``App(..., with_keepalive=0)`` turns it off);
+    - ``max_body_size``: bytes the whole-body helpers (``get_json``, ``text``, forms' fields) read (413);
+    - ``max_form_size`` / ``max_form_parts``: a multipart body's total size (413) and part count;
+    - ``spool_threshold``: bytes of an uploaded file kept in memory before it moves to disk;
+    - ``trusted_proxies``: proxy addresses (or CIDRs) whose ``Forwarded`` / ``X-Forwarded-For``
+      give ``r.ip_host``; empty by default, so those headers are never trusted.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -49,6 +54,11 @@ class ServerSettings:
     server_header: str | None = "Blazeio"
     backlog: int = 2048
     keepalive: bool = True
+    max_body_size: int = 10 << 20
+    max_form_size: int = 1 << 30
+    max_form_parts: int = 1000
+    spool_threshold: int = 1 << 20
+    trusted_proxies: frozenset[str] = frozenset()
 
     @property
     def server_line(self) -> bytes:

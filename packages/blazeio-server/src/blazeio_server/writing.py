@@ -8,6 +8,7 @@ until the connection closes. A HEAD request, 1xx, 204 and 304 never carry a body
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,9 @@ __all__ = ["ResponseWriting"]
 _CLOSE = b"Connection: close\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
+# RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon, backslash.
+_COOKIE_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_COOKIE_VALUE = re.compile(r'"?[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"?')
 
 
 def _sse_frame(data: Any) -> bytes:
@@ -68,6 +72,7 @@ class ResponseWriting(BodyReading):
         "_eof_sent",
         "_prepared",
         "_sse",
+        "_staged",
         "_write",
         "_write_paused",
         "_writer",
@@ -87,6 +92,48 @@ class ResponseWriting(BodyReading):
     _write_paused: bool
     _drain_waiter: asyncio.Future[None] | None
     _continue_sent: bool
+    _staged: list[tuple[str, str]] | None
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        expires: str | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = True,
+        http_only: bool = True,
+        same_site: str | None = "Lax",
+    ) -> None:
+        """Stage a ``Set-Cookie`` (RFC 6265) for the response head; safe defaults (Secure, HttpOnly, Lax)."""
+        if not _COOKIE_NAME.fullmatch(name) or not _COOKIE_VALUE.fullmatch(value):
+            raise LocalProtocolError(f"invalid cookie {name!r}={value!r}")
+        parts = [f"{name}={value}", f"Path={path}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={int(max_age)}")
+        if expires is not None:
+            parts.append(f"Expires={expires}")
+        if domain is not None:
+            parts.append(f"Domain={domain}")
+        if secure:
+            parts.append("Secure")
+        if http_only:
+            parts.append("HttpOnly")
+        if same_site is not None:
+            if same_site.capitalize() not in ("Strict", "Lax", "None"):
+                raise LocalProtocolError(f"SameSite must be Strict, Lax or None, not {same_site!r}")
+            parts.append(f"SameSite={same_site.capitalize()}")
+        self.add_header("Set-Cookie", "; ".join(parts))
+
+    def add_header(self, name: str, value: str) -> None:
+        """Stage a header line for the response head (before ``prepare``); validated when sent."""
+        if self._prepared:
+            raise LocalProtocolError("the response head was already sent")
+        if self._staged is None:
+            self._staged = []
+        self._staged.append((name, value))
 
     def _connection_header(self) -> bytes:
         if self.keep_alive:
@@ -142,7 +189,10 @@ class ResponseWriting(BodyReading):
         else:
             self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
             writer = UntilCloseWriter()
-        head = self._common_head(status, reason) + self._connection_header() + serialise_fields(fields) + b"\r\n"
+        staged = serialise_fields(self._staged) if self._staged else b""
+        head = (
+            self._common_head(status, reason) + self._connection_header() + staged + serialise_fields(fields) + b"\r\n"
+        )
         self._prepared = True
         self.status = status
         self._writer = writer
@@ -170,6 +220,8 @@ class ResponseWriting(BodyReading):
             extra = serialise_fields(fields)
         else:
             extra = _content_type_line(content_type) if content_type is not None else b""
+        if self._staged:
+            extra = serialise_fields(self._staged) + extra
         length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
         head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
