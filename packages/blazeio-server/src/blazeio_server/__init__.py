@@ -12,6 +12,7 @@ from blazeio_server.multipart import UploadFile
 from blazeio_server.protocol import BlazeioProtocol, ConnectionTaskShield
 from blazeio_server.responses import Abort, Ctypes, Deliver, current_request
 from blazeio_server.settings import ServerSettings
+from blazeio_server.static import StaticServer
 
 BlazeioServerProtocol = BlazeioProtocol
 
@@ -25,6 +26,7 @@ __all__ = [
     "Ctypes",
     "Deliver",
     "ServerSettings",
+    "StaticServer",
     "UploadFile",
     "current_request",
 ]

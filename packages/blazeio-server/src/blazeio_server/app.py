@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import signal
 import ssl as ssl_module
 from collections.abc import Callable, Generator
@@ -102,6 +103,9 @@ class App(Router):
         loop = asyncio.get_running_loop()
         self.host = host if host is not None else self.host
         self.port = port if port is not None else self.port
+        # Deployment overrides (also how tests run the product document's examples unchanged).
+        self.host = os.environ.get("BLAZEIO_HOST", self.host)
+        self.port = int(os.environ.get("BLAZEIO_PORT", self.port))
         context = _ssl_context(ssl)
         self.tls = context is not None
         self.closing = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
 from blazeio_common.http import ChunkedWriter, ContentLengthWriter, UntilCloseWriter, serialise_fields, status_line
@@ -251,6 +251,32 @@ class ResponseWriting(BodyReading):
         writer.send(data, self._write)
         if self._write_paused:
             await self._drain()
+
+    async def sendfile(self, handle: BinaryIO, offset: int, count: int, chunk_size: int = 100 * 1024) -> None:
+        """Send ``count`` bytes of an open file from ``offset`` as (part of) the body.
+
+        Zero copy (``loop.sendfile``) where the loop and transport allow it -- the stdlib loop
+        on plain TCP with a Content-Length body; otherwise (uvloop, TLS, chunked) the file is
+        read ``chunk_size`` at a time in a thread and written with backpressure.
+        """
+        writer = self._writer
+        if isinstance(writer, ContentLengthWriter) and count <= writer.remaining and not self._closed:
+            loop = asyncio.get_running_loop()
+            try:
+                sent = await loop.sendfile(self.transport, handle, offset, count, fallback=False)
+            except (NotImplementedError, RuntimeError, AttributeError, TypeError):
+                pass  # this loop or transport cannot: fall back below
+            else:
+                writer.remaining -= sent
+                return
+        handle.seek(offset)
+        remaining = count
+        while remaining:
+            data = await asyncio.to_thread(handle.read, min(chunk_size, remaining))
+            if not data:
+                break  # the file shrank: a short Content-Length body closes the connection
+            remaining -= len(data)
+            await self.write(data)
 
     async def write_chunked(self, data: Any) -> None:
         """``write`` for a response prepared with ``Transfer-Encoding: chunked``."""

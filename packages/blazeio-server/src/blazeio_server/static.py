@@ -1,0 +1,199 @@
+"""``StaticServer``: files under a root, safely, with validators and ranges.
+
+``web.attach(io.StaticServer("/", io.path.join(io.getcwd(), "static"), 1024*100, "page", "index.html"))``
+
+Mapping (under the ``route`` prefix): ``/`` -> ``root/page/index.html``; a path without a dot ->
+``root/page/<path>.html``; a path with a dot -> ``root/<path>`` (or ``root/page/<path>``).
+A missing file falls through to the app's own ``handle_all_middleware`` -- StaticServer never
+answers 404 itself, so the app's handler runs once.
+
+Safety: the path is percent-decoded strictly, then ``..`` segments, NUL, backslashes, empty or
+dot-file segments are refused (they fall through, as missing files do), and the resolved file
+must lie under the resolved root (``commonpath``, so symlinks out of the root are refused
+unless ``follow_symlinks=True``).
+
+HTTP: strong quoted ETag from size and mtime, Last-Modified, If-None-Match / If-Modified-Since
+-> 304, If-Range, single ranges (``a-b``, ``a-``, ``-n``) -> 206, unsatisfiable -> 416 with
+``Content-Range: bytes */size``; several ranges are answered with the whole file (allowed by
+RFC 9110 §14.2). HEAD; other methods on an existing file -> 405 with ``Allow: GET, HEAD``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from email.utils import formatdate, parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from blazeio_common import ioConf
+from blazeio_server.responses import Abort
+
+if TYPE_CHECKING:
+    from blazeio_server.protocol import BlazeioProtocol
+
+__all__ = ["StaticServer"]
+
+_EXTRA_TYPES = {
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+}
+_TEXTUAL = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/xml")
+
+
+def content_type(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    kind = _EXTRA_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if kind.startswith(_TEXTUAL) and "charset" not in kind:
+        kind += "; charset=utf-8"
+    return kind
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
+    """(start, end inclusive) for one satisfiable range; None: ignore the header; False: 416."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None  # unknown unit, or several ranges: the whole file (RFC 9110 §14.2 allows it)
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()):
+        return None  # malformed: ignored
+    if last and not last.isdigit():
+        return None
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            return False
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return False
+    return start, min(end, size - 1)
+
+
+class StaticServer:
+    """Serve files under ``root``; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        route: str = "/",
+        root: str = "static",
+        chunk_size: int = 100 * 1024,
+        page_dir: str = "page",
+        home_page: str = "index.html",
+        *,
+        cache_control: str = "no-cache",
+        follow_symlinks: bool = False,
+        show_dotfiles: bool = False,
+    ) -> None:
+        self.route = route if route.endswith("/") else route + "/"
+        self.root = os.path.realpath(root)
+        self.chunk_size = chunk_size
+        self.page_dir = page_dir
+        self.home_page = home_page
+        self.cache_control = cache_control
+        self.follow_symlinks = follow_symlinks
+        self.show_dotfiles = show_dotfiles
+
+    def resolve(self, path: str) -> str | None:
+        """The file for a request path, or None (outside the route, unsafe, or missing)."""
+        if not (path + "/").startswith(self.route):
+            return None
+        try:
+            relative = unquote(path[len(self.route) :], errors="strict")
+        except UnicodeDecodeError:
+            return None
+        if "\0" in relative or "\\" in relative:
+            return None
+        segments = relative.split("/") if relative else []
+        for segment in segments:
+            if segment in ("", ".", "..") or (segment.startswith(".") and not self.show_dotfiles):
+                return None
+        if not segments:
+            candidates = [os.path.join(self.root, self.page_dir, self.home_page)]
+        elif "." in segments[-1]:
+            candidates = [os.path.join(self.root, *segments), os.path.join(self.root, self.page_dir, *segments)]
+        else:
+            candidates = [os.path.join(self.root, self.page_dir, *segments[:-1], segments[-1] + ".html")]
+        for candidate in candidates:
+            if os.path.isfile(candidate) and self._contained(candidate):
+                return candidate
+        return None
+
+    def _contained(self, candidate: str) -> bool:
+        # The lexical path is under the root (segments were checked); a symlink may still lead
+        # out of it, which is refused unless follow_symlinks is set.
+        if self.follow_symlinks:
+            return True
+        return os.path.commonpath([os.path.realpath(candidate), self.root]) == self.root
+
+    async def handle_all_middleware(self, r: BlazeioProtocol) -> None:
+        file = self.resolve(r.path)
+        if file is None:
+            return  # fall through to the app's own handler
+        if r.method not in ("GET", "HEAD"):
+            raise Abort("Method Not Allowed", 405, {"Allow": "GET, HEAD"})
+        await self.serve(r, file)
+
+    async def serve(self, r: BlazeioProtocol, file: str) -> None:
+        stat = os.stat(file)
+        size = stat.st_size
+        etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
+        last_modified = formatdate(stat.st_mtime, usegmt=True)
+        headers: dict[str, Any] = {
+            "Content-Type": content_type(file),
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Accept-Ranges": "bytes",
+            "Cache-Control": self.cache_control,
+        }
+        if self._not_modified(r, etag, stat.st_mtime):
+            await r.prepare({k: v for k, v in headers.items() if k != "Content-Type"}, 304)
+            return
+        start, end, status = 0, size - 1, 200
+        range_header = r.headers.get("range")
+        if range_header and r.method == "GET" and self._if_range_holds(r, etag, last_modified):
+            wanted = _byte_range(range_header, size)
+            if wanted is False:
+                raise Abort("Range Not Satisfiable", 416, {"Content-Range": f"bytes */{size}"})
+            if isinstance(wanted, tuple):
+                start, end = wanted
+                status = 206
+                headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        length = max(0, end - start + 1)
+        headers["Content-Length"] = length
+        await r.prepare(headers, status)
+        if r.method == "HEAD" or not length:
+            return
+        await self._send(r, file, start, length)
+
+    @staticmethod
+    def _not_modified(r: BlazeioProtocol, etag: str, mtime: float) -> bool:
+        # RFC 9110 §13.1.2 / §13.1.3: If-None-Match wins; If-Modified-Since only without it.
+        if_none_match = r.headers.get("if-none-match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return "*" in tags or etag in tags
+        since = r.headers.get("if-modified-since")
+        if since is not None:
+            try:
+                return int(mtime) <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    @staticmethod
+    def _if_range_holds(r: BlazeioProtocol, etag: str, last_modified: str) -> bool:
+        if_range = r.headers.get("if-range")
+        return if_range is None or if_range.strip() in (etag, last_modified)
+
+    async def _send(self, r: BlazeioProtocol, file: str, start: int, length: int) -> None:
+        # Opening (like the stat above) is one local syscall; the reads go to a thread or the kernel.
+        with open(file, "rb") as handle:  # noqa: ASYNC230
+            await r.sendfile(handle, start, length, self.chunk_size or ioConf.OUTBOUND_CHUNK_SIZE)

@@ -1,0 +1,228 @@
+"""StaticServer over 127.0.0.1: mapping, fall-through, validators, ranges, MIME, safety, and the
+product document's first example running unchanged (curl and headless Chromium as real peers)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serving import TIMEOUT, exchange, running
+
+import Blazeio as io
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SECRET = b"TOPSECRET"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "static"
+    (root / "page").mkdir(parents=True)
+    (root / "css").mkdir()
+    (root / "page" / "index.html").write_text("<h1>home</h1>")
+    (root / "page" / "about.html").write_text("<h1>about</h1>")
+    (root / "css" / "a.css").write_text("h1{color:red}")
+    (root / "data.bin").write_bytes(bytes(range(256)) * 4)
+    for name in ("x.webp", "x.wasm", "x.mjs", "x.avif", "x.json"):
+        (root / name).write_bytes(b"data")
+    (root / ".env").write_bytes(SECRET)
+    (tmp_path / "static_secret").mkdir()
+    (tmp_path / "static_secret" / "s.txt").write_bytes(SECRET)
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    return root
+
+
+def static_app(root: Path, **options: object) -> io.App:
+    web = io.App("127.0.0.1", 0)
+    web.attach(io.StaticServer("/", str(root), 1024, "page", "index.html", **options))  # type: ignore[arg-type]
+
+    class App:
+        async def handle_all_middleware(self, r: io.BlazeioProtocol) -> None:
+            raise io.Abort("app 404", 404)
+
+    web.attach(App)
+    return web
+
+
+def get(path: str, headers: dict[str, str] | None = None, method: str = "GET", close: bool = True) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: t"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
+    return ("\r\n".join(lines + (["Connection: close"] if close else [])) + "\r\n\r\n").encode()
+
+
+async def test_mapping_and_a_missing_file_falls_through_to_the_app_once(site: Path) -> None:
+    async with running(static_app(site)) as web:
+        replies = await exchange(
+            web.port, get("/", close=False) + get("/about", close=False) + get("/css/a.css", close=False)
+            + get("/missing.css", close=False) + get("/nope")
+        )  # fmt: skip
+    assert [(r.status, r.body) for r in replies] == [
+        (200, b"<h1>home</h1>"),
+        (200, b"<h1>about</h1>"),
+        (200, b"h1{color:red}"),
+        (404, b"app 404"),
+        (404, b"app 404"),
+    ]
+    assert replies[0].headers["content-type"] == "text/html; charset=utf-8"
+    assert replies[2].headers["content-type"] == "text/css; charset=utf-8"
+
+
+TRAVERSALS = [
+    "/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/%2E%2E/secret.txt",
+    "/..%5csecret.txt", "/..\\secret.txt", "/css/../../secret.txt", "/css/..%2f..%2fsecret.txt",
+    "/../static_secret/s.txt", "/%2e%2e/static_secret/s.txt", "/.env", "/%2eenv", "/link.txt",
+    "/secret.txt%00.css", "/%00", "//etc/passwd", "/%2f%2fetc%2fpasswd", "/css/%2e%2e/%2e%2e/secret.txt",
+    "/..%252fsecret.txt", "/%c0%ae%c0%ae/secret.txt", "/./.env", "/css/./../.env", "/page/../../secret.txt",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+async def test_no_path_escapes_the_root(site: Path, path: str) -> None:
+    async with running(static_app(site)) as web:
+        (reply,) = await exchange(web.port, get(path))
+    assert SECRET not in reply.body
+    assert reply.status in (400, 404)
+
+
+async def test_symlinks_out_of_the_root_are_served_only_when_allowed(site: Path) -> None:
+    async with running(static_app(site, follow_symlinks=True)) as web:
+        (reply,) = await exchange(web.port, get("/link.txt"))
+    assert reply.body == SECRET
+
+
+async def test_etag_last_modified_and_conditional_requests(site: Path) -> None:
+    async with running(static_app(site)) as web:
+        (first,) = await exchange(web.port, get("/css/a.css"))
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', etag)
+        (by_tag,) = await exchange(web.port, get("/css/a.css", {"If-None-Match": f'"other", {etag}'}))
+        (by_date,) = await exchange(web.port, get("/css/a.css", {"If-Modified-Since": modified}))
+        (changed,) = await exchange(
+            web.port, get("/css/a.css", {"If-None-Match": '"other"', "If-Modified-Since": modified})
+        )
+    assert (by_tag.status, by_tag.body, by_tag.headers["etag"]) == (304, b"", etag)
+    assert by_date.status == 304
+    assert changed.status == 200  # If-None-Match wins over If-Modified-Since
+
+
+@pytest.mark.parametrize(
+    ("range_header", "status", "expected", "content_range"),
+    [
+        ("bytes=0-9", 206, bytes(range(10)), "bytes 0-9/1024"),
+        ("bytes=1020-", 206, bytes(range(252, 256)), "bytes 1020-1023/1024"),
+        ("bytes=-3", 206, bytes(range(253, 256)), "bytes 1021-1023/1024"),
+        ("bytes=1000-5000", 206, (bytes(range(256)) * 4)[1000:], "bytes 1000-1023/1024"),
+        ("bytes=0-1,5-6", 200, bytes(range(256)) * 4, None),
+        ("bytes=2000-", 416, b"Range Not Satisfiable", "bytes */1024"),
+        ("bytes=5-1", 416, b"Range Not Satisfiable", "bytes */1024"),
+        ("items=0-1", 200, bytes(range(256)) * 4, None),
+        ("bytes=x-y", 200, bytes(range(256)) * 4, None),
+    ],
+)
+async def test_ranges(site: Path, range_header: str, status: int, expected: bytes, content_range: str | None) -> None:
+    async with running(static_app(site)) as web:
+        (reply,) = await exchange(web.port, get("/data.bin", {"Range": range_header}))
+    assert (reply.status, reply.body) == (status, expected)
+    assert reply.headers.get("content-range") == content_range
+    if status != 416:
+        assert reply.headers["content-length"] == str(len(expected))
+
+
+async def test_if_range_with_a_stale_validator_sends_the_whole_file(site: Path) -> None:
+    async with running(static_app(site)) as web:
+        (fresh,) = await exchange(web.port, get("/data.bin"))
+        (ok,) = await exchange(web.port, get("/data.bin", {"Range": "bytes=0-0", "If-Range": fresh.headers["etag"]}))
+        (stale,) = await exchange(web.port, get("/data.bin", {"Range": "bytes=0-0", "If-Range": '"stale"'}))
+    assert (ok.status, ok.body) == (206, b"\x00")
+    assert (stale.status, len(stale.body)) == (200, 1024)
+
+
+async def test_head_mime_types_and_405(site: Path) -> None:
+    async with running(static_app(site)) as web:
+        (head,) = await exchange(web.port, get("/data.bin", method="HEAD"), methods=["HEAD"])
+        types = {}
+        for name in ("x.webp", "x.wasm", "x.mjs", "x.avif", "x.json"):
+            (reply,) = await exchange(web.port, get(f"/{name}"))
+            types[name] = reply.headers["content-type"]
+        (post,) = await exchange(
+            web.port, get("/css/a.css", method="POST").replace(b"Connection", b"Content-Length: 0\r\nConnection")
+        )
+    assert (head.status, head.body, head.headers["content-length"]) == (200, b"", "1024")
+    assert types == {
+        "x.webp": "image/webp",
+        "x.wasm": "application/wasm",
+        "x.mjs": "text/javascript; charset=utf-8",
+        "x.avif": "image/avif",
+        "x.json": "application/json; charset=utf-8",
+    }
+    assert (post.status, post.headers["allow"]) == (405, "GET, HEAD")
+
+
+@pytest.mark.peer("curl")
+async def test_curl_range_download(site: Path) -> None:
+    async with running(static_app(site)) as web:
+        proc = await asyncio.create_subprocess_exec(
+            "curl", "-s", "--range", "10-19", f"{web.server_address}/data.bin", stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT)
+    assert out == bytes(range(10, 20))
+
+
+@pytest.fixture
+def example_one() -> Iterator[int]:
+    """The product document's first example, run unchanged as a subprocess from examples/."""
+    env = {**os.environ, "BLAZEIO_HOST": "127.0.0.1", "BLAZEIO_PORT": "0", "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "app_oop_fp.py"], cwd=EXAMPLES, stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    port = 0
+    for line in proc.stdout:
+        if match := re.search(r"listening on http://127\.0\.0\.1:(\d+)", line):
+            port = int(match.group(1))
+            break
+    try:
+        yield port
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0
+
+
+async def test_the_first_example_runs_unchanged(example_one: int) -> None:
+    replies = await exchange(
+        example_one,
+        get("/", close=False) + get("/css/site.css", close=False) + get("/redirect", close=False)
+        + get("/api/ip", close=False) + get("/fp", close=False) + get("/nope"),
+    )  # fmt: skip
+    home, css, redirect, api, fp, missing = replies
+    assert home.status == 200 and b"Served by io.StaticServer" in home.body
+    assert css.body == (EXAMPLES / "static" / "css" / "site.css").read_bytes()
+    assert (redirect.status, redirect.headers["location"], redirect.body) == (302, "/api/ip", b"")
+    assert api.status == 200 and io.loads(api.body)["ip"].startswith("127.0.0.1")
+    assert fp.body == b"Hello from some functional endpoint"
+    assert (missing.status, missing.body) == (404, b"Not Found")
+    assert len(replies) == 6  # each static file answered once: no stray second response
+
+
+@pytest.mark.peer("chromium")
+async def test_a_browser_loads_the_page_with_its_css_script_and_image(example_one: int) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium is not None
+    proc = await asyncio.create_subprocess_exec(
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={EXAMPLES.parent / '.chromium-profile'}", "--virtual-time-budget=5000", "--dump-dom",
+        f"http://127.0.0.1:{example_one}/",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    dom, _ = await asyncio.wait_for(proc.communicate(), 60)
+    shutil.rmtree(EXAMPLES.parent / ".chromium-profile", ignore_errors=True)
+    # The page's script wrote the computed colour from site.css and the SVG's natural width.
+    assert b"color=rgb(12, 34, 56) width=120" in dom
