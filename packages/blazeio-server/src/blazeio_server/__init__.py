@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from blazeio_server.__about__ import __version__
 from blazeio_server.app import App
+from blazeio_server.cors import Cors
 from blazeio_server.multipart import UploadFile
 from blazeio_server.protocol import BlazeioProtocol, ConnectionTaskShield
 from blazeio_server.responses import Abort, Ctypes, Deliver, current_request
@@ -23,6 +24,7 @@ __all__ = [
     "BlazeioProtocol",
     "BlazeioServerProtocol",
     "ConnectionTaskShield",
+    "Cors",
     "Ctypes",
     "Deliver",
     "ServerSettings",

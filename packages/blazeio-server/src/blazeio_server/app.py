@@ -18,6 +18,7 @@ import inspect
 import os
 import signal
 import ssl as ssl_module
+import traceback
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -112,12 +113,10 @@ class App(Router):
         self._exit_requested.clear()
         self._stopped.clear()
         if sock is not None:
-            server = await loop.create_server(
-                lambda: BlazeioProtocol(self), sock=sock, ssl=context, backlog=self.settings.backlog
-            )
+            server = await loop.create_server(self._protocol, sock=sock, ssl=context, backlog=self.settings.backlog)
         else:
             server = await loop.create_server(
-                lambda: BlazeioProtocol(self), self.host, self.port, ssl=context,
+                self._protocol, self.host, self.port, ssl=context,
                 backlog=self.settings.backlog, reuse_address=True,
             )  # fmt: skip
         self._server = server
@@ -141,6 +140,14 @@ class App(Router):
             self._started.clear()
             self._stopped.set()
         return self
+
+    def _protocol(self) -> BlazeioProtocol:
+        try:
+            return BlazeioProtocol(self)
+        except Exception:
+            # uvloop drops a failing protocol factory silently (the client just sees a close).
+            plog.emit("b_red", "Cannot accept a connection", traceback.format_exc())
+            raise
 
     def runner(self, host: str | None = None, port: int | None = None, **kwargs: Any) -> App:
         """Blocking: run the process loop (see ``io.ioConf``) until the server has shut down."""

@@ -110,6 +110,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self.store: Any = None
         self._params = None
         self._staged = None
+        self._encoder = None
 
     # -- asyncio callbacks ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

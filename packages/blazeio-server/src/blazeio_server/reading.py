@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 from blazeio_common import ClientDisconnected, Protocoltimeout
 from blazeio_common.errors import ProtocolError
-from blazeio_common.http import NEED_DATA, Data, EndOfMessage, Headers, RequestReceiver
+from blazeio_common.http import NEED_DATA, Data, EndOfMessage, Headers, RequestReceiver, get_decoder
 from blazeio_server.settings import ServerSettings
 
 __all__ = ["BodyReading"]
@@ -49,6 +49,7 @@ class BodyReading:
     _closed: bool
     _reading_paused: bool
     _data_waiters: list[asyncio.Future[None]]
+    headers: Headers
 
     def _send_continue(self) -> None: ...
 
@@ -100,9 +101,24 @@ class BodyReading:
             self._reading_paused = False
             self.transport.resume_reading()
 
-    async def pull(self) -> AsyncIterator[bytes]:
-        """The decoded request body, piece by piece; stops exactly at its end, never yields b""."""
+    async def pull(self, decode: bool = False) -> AsyncIterator[bytes]:
+        """The request body, piece by piece; stops exactly at its end, never yields b"".
+
+        ``decode=True`` also undoes a ``Content-Encoding`` (gzip, deflate, br), capped at
+        ``max_decoded_size`` bytes (``DecompressionError``, a 413, beyond).
+        """
         if self._body_complete or self._raw_mode:
+            return
+        coding = self.headers.get("content-encoding") if decode else None
+        if coding:
+            decoder = get_decoder(coding, self.settings.max_decoded_size)
+            async for chunk in self.pull():
+                out = decoder.decode(chunk)
+                if out:
+                    yield out
+            tail = decoder.flush()
+            if tail:
+                yield tail
             return
         self._body_consumers += 1
         try:

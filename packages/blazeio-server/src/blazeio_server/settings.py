@@ -37,7 +37,11 @@ class ServerSettings:
     - ``max_form_size`` / ``max_form_parts``: a multipart body's total size (413) and part count;
     - ``spool_threshold``: bytes of an uploaded file kept in memory before it moves to disk;
     - ``trusted_proxies``: proxy addresses (or CIDRs) whose ``Forwarded`` / ``X-Forwarded-For``
-      give ``r.ip_host``; empty by default, so those headers are never trusted.
+      give ``r.ip_host``; empty by default, so those headers are never trusted;
+    - ``compress``: negotiate gzip/br for text-like responses (off by default; a response can also
+      opt in with an explicit ``Content-Encoding`` header); ``compress_min_size``: smaller bodies
+      are sent as they are;
+    - ``max_decoded_size``: the cap when ``r.pull(decode=True)`` inflates a compressed request body.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -59,6 +63,9 @@ class ServerSettings:
     max_form_parts: int = 1000
     spool_threshold: int = 1 << 20
     trusted_proxies: frozenset[str] = frozenset()
+    compress: bool = False
+    compress_min_size: int = 1024
+    max_decoded_size: int = 1 << 30
 
     @property
     def server_line(self) -> bytes:

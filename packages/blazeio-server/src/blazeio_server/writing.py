@@ -13,9 +13,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
-from blazeio_common.http import ChunkedWriter, ContentLengthWriter, UntilCloseWriter, serialise_fields, status_line
+from blazeio_common.http import (
+    ChunkedWriter,
+    ContentLengthWriter,
+    UntilCloseWriter,
+    get_encoder,
+    serialise_fields,
+    status_line,
+)
+from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.writers import BodyWriter
 from blazeio_server.clock import http_date
+from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
 
 __all__ = ["ResponseWriting"]
@@ -37,6 +46,20 @@ def _sse_frame(data: Any) -> bytes:
         return raw if raw.endswith(b"\n\n") else raw.rstrip(b"\n") + b"\n\n"
     lines = raw.replace(b"\r\n", b"\n").split(b"\n")
     return b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise LocalProtocolError("SSE event names and ids are single lines")
+    return value
+
+
+async def _one_shot(coding: str, data: bytes) -> bytes:
+    def run() -> bytes:
+        encoder = get_encoder(coding)
+        return encoder.encode(data) + encoder.finish()
+
+    return run() if len(data) < 64 * 1024 else await asyncio.to_thread(run)
 
 
 class _NoBodyWriter:
@@ -63,12 +86,20 @@ def _content_type_line(content_type: str) -> bytes:
     return line
 
 
+def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value)
+    return default
+
+
 class ResponseWriting(BodyReading):
     """Everything that writes to the client (the layer above ``BodyReading``)."""
 
     __slots__ = (
         "_continue_sent",
         "_drain_waiter",
+        "_encoder",
         "_eof_sent",
         "_prepared",
         "_sse",
@@ -93,6 +124,7 @@ class ResponseWriting(BodyReading):
     _drain_waiter: asyncio.Future[None] | None
     _continue_sent: bool
     _staged: list[tuple[str, str]] | None
+    _encoder: Encoder | None
 
     def set_cookie(
         self,
@@ -155,19 +187,38 @@ class ResponseWriting(BodyReading):
         fields = dict(headers) if headers else {}
         content_length: int | None = None
         chunked = sse = False
+        coding: str | None = None
+        media: str | None = None
         for name in list(fields):
             key = name.lower()
-            if key == "content-length":
+            if key == "content-encoding":
+                coding = str(fields[name]).strip().lower()
+            elif key == "content-length":
                 content_length = int(fields[name])
             elif key == "transfer-encoding":
                 chunked = str(fields[name]).strip().lower() == "chunked"
                 if not chunked:
                     raise LocalProtocolError("only Transfer-Encoding: chunked can be sent")
             elif key == "content-type":
-                sse = str(fields[name]).split(";", 1)[0].strip().lower() == "text/event-stream"
+                media = str(fields[name])
+                sse = media.split(";", 1)[0].strip().lower() == "text/event-stream"
             elif key in ("connection", "date") or (key == "server" and self.settings.server_header is not None):
                 del fields[name]  # framing-related and automatic headers are ours to write
         no_body = self.method == "HEAD" or status < 200 or status in (204, 304)
+        self._encoder = None
+        if coding is None and content_length is None and self.settings.compress and compressible(media):
+            # Streaming compression: one compressor for the whole response (never per write).
+            coding = choose_encoding(self.headers.get("accept-encoding"))
+            if coding is not None:
+                fields["Content-Encoding"] = coding
+                fields["Vary"] = "Accept-Encoding"
+        if coding in ("gzip", "br", "deflate") and not no_body:
+            if content_length is not None:
+                raise LocalProtocolError("Content-Encoding set by prepare() needs a body without Content-Length")
+            self._encoder = get_encoder(coding)
+            if not chunked and self.version == "1.1":
+                fields["Transfer-Encoding"] = "chunked"
+                chunked = True
         if sse and content_length is None and not chunked and self.version == "1.1":
             fields["Transfer-Encoding"] = "chunked"
             chunked = True
@@ -209,6 +260,19 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
             raise ClientDisconnected("the client went away")
+        settings = self.settings
+        if (
+            settings.compress
+            and len(body) >= settings.compress_min_size
+            and status == 200
+            and compressible(content_type if not headers else _header(headers, "content-type", content_type))
+            and not (headers and _header(headers, "content-encoding", None))
+        ):
+            coding = choose_encoding(self.headers.get("accept-encoding"))
+            if coding is not None:
+                encoder = get_encoder(coding)
+                body = encoder.encode(body) + encoder.finish()
+                headers = {**(headers or {}), "Content-Encoding": coding, "Vary": "Accept-Encoding"}
         if headers:
             fields = {
                 name: value
@@ -248,6 +312,11 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
+        encoder = self._encoder
+        if encoder is not None:
+            data = encoder.encode(bytes(data))
+            if self._sse:
+                data += encoder.flush()  # each event must reach the browser now
         writer.send(data, self._write)
         if self._write_paused:
             await self._drain()
@@ -260,7 +329,12 @@ class ResponseWriting(BodyReading):
         read ``chunk_size`` at a time in a thread and written with backpressure.
         """
         writer = self._writer
-        if isinstance(writer, ContentLengthWriter) and count <= writer.remaining and not self._closed:
+        if (
+            isinstance(writer, ContentLengthWriter)
+            and self._encoder is None
+            and count <= writer.remaining
+            and not self._closed
+        ):
             loop = asyncio.get_running_loop()
             try:
                 sent = await loop.sendfile(self.transport, handle, offset, count, fallback=False)
@@ -278,6 +352,14 @@ class ResponseWriting(BodyReading):
             remaining -= len(data)
             await self.write(data)
 
+    async def gzip(self, data: bytes) -> bytes:
+        """One complete gzip member of ``data`` (the document's ``r.gzip``); large inputs in a thread."""
+        return await _one_shot("gzip", data)
+
+    async def br(self, data: bytes) -> bytes:
+        """``data`` brotli-compressed in one go (the document's ``r.br``); large inputs in a thread."""
+        return await _one_shot("br", data)
+
     async def write_chunked(self, data: Any) -> None:
         """``write`` for a response prepared with ``Transfer-Encoding: chunked``."""
         if self._prepared and not isinstance(self._writer, ChunkedWriter) and self.method != "HEAD":
@@ -286,6 +368,22 @@ class ResponseWriting(BodyReading):
 
     async def write_event_stream(self, data: Any) -> None:
         await self.write(data)
+
+    async def send_event(
+        self, data: Any = None, *, event: str | None = None, id: str | None = None, retry: int | None = None
+    ) -> None:
+        """One server-sent event (HTML living standard §9.2): multi-line data, event name, id, retry."""
+        lines: list[str] = []
+        if event is not None:
+            lines.append(f"event: {_one_line(event)}")
+        if id is not None:
+            lines.append(f"id: {_one_line(id)}")
+        if retry is not None:
+            lines.append(f"retry: {int(retry)}")
+        if data is not None:
+            text = dumps(data, indent=0) if isinstance(data, (dict, list)) else str(data)
+            lines.extend(f"data: {line}" for line in text.replace("\r\n", "\n").split("\n"))
+        await self.write(("\n".join(lines) + "\n\n").encode())
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
@@ -296,6 +394,12 @@ class ResponseWriting(BodyReading):
         self._eof_sent = True
         writer = self._writer
         assert writer is not None
+        encoder = self._encoder
+        if encoder is not None:
+            self._encoder = None
+            tail = encoder.finish()
+            if tail and not self._closed:
+                writer.send(tail, self._write)
         try:
             writer.finish(self._write)
         finally:

@@ -1,0 +1,51 @@
+"""Response compression: negotiation from ``Accept-Encoding`` and the compressible-type rule."""
+
+from __future__ import annotations
+
+from blazeio_common.http import SUPPORTED_ENCODINGS
+
+__all__ = ["choose_encoding", "compressible"]
+
+_COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "application/wasm",
+)
+_PREFERENCE = ("br", "gzip")  # br compresses better; gzip is universal
+
+
+def compressible(content_type: str | None) -> bool:
+    """Text-like types only: images, video, archives and fonts are already compressed."""
+    return bool(content_type) and content_type.lower().startswith(_COMPRESSIBLE)  # type: ignore[union-attr]
+
+
+def choose_encoding(accept_encoding: str | None) -> str | None:
+    """The best coding the client accepts (RFC 9110 §12.5.3 q-values), or None for identity."""
+    if not accept_encoding:
+        return None
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[coding.strip().lower()] = q
+    star = weights.get("*", 0.0)
+    best: str | None = None
+    best_q = 0.0
+    for coding in _PREFERENCE:
+        if coding not in SUPPORTED_ENCODINGS:
+            continue
+        q = weights.get(coding, star)
+        if q > best_q:
+            best, best_q = coding, q
+    return best
