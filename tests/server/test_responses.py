@@ -291,3 +291,38 @@ async def test_reads_of_the_next_request_are_not_blocked_by_a_slow_write_path() 
         head = await read_until(reader, b"0\r\n\r\n")
         writer.close()
     assert head.count(b"0\r\n\r\n") == 1
+
+
+async def test_deliver_file_sends_type_length_and_download_name(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "report data.csv"
+    payload = b"a,b\n" * 50_000
+    path.write_bytes(payload)
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _inline(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.file(str(path))
+
+    @web.add_route
+    async def _download(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.file(r, str(path), attachment=True, filename="résumé.csv")
+
+    @web.add_route
+    async def _missing(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.file(str(path) + ".nope")
+
+    async with running(web):
+        replies = await exchange(web.port, get("/inline", False) + get("/download", False) + get("/missing"))
+    inline, download, missing = replies
+    assert (inline.body, inline.headers["content-type"], inline.headers["content-length"]) == (
+        payload,
+        "text/csv; charset=utf-8",
+        str(len(payload)),
+    )
+    assert download.body == payload
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"r?sum?.csv\"; filename*=UTF-8''r%C3%A9sum%C3%A9.csv"
+    )
+    assert missing.status == 404
