@@ -6,5 +6,24 @@ It depends on blazeio-common only and never imports the server.
 from __future__ import annotations
 
 from blazeio_client.__about__ import __version__
+from blazeio_client.connection import ConnectError
+from blazeio_client.get_session import getSession
+from blazeio_client.pool import Pool
+from blazeio_client.rvtools import Rvtools
+from blazeio_client.session import Session, TooManyRedirects
+from blazeio_client.timeouts import ConnectTimeout, PoolTimeout, ReadTimeout, Timeout, WriteTimeout
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "ConnectError",
+    "ConnectTimeout",
+    "Pool",
+    "PoolTimeout",
+    "ReadTimeout",
+    "Rvtools",
+    "Session",
+    "Timeout",
+    "TooManyRedirects",
+    "WriteTimeout",
+    "getSession",
+]

@@ -205,12 +205,15 @@ class App(Router):
         server = self._server
         assert server is not None
         server.close()  # stop accepting
+        in_flight = []
         for connection in list(self.connections):
             if connection._timer_kind == 1 or (not connection._handler_running and connection.receiver.buffered == 0):
                 connection.close()  # idle keep-alive connections go at once
             else:
                 connection.keep_alive = False  # in flight: the response says Connection: close
-        tasks = [c._task for c in self.connections if c._task is not None]
+                in_flight.append(connection)
+        closing = [c._task for c in self.connections if c._task is not None and c not in in_flight]
+        tasks = [c._task for c in in_flight if c._task is not None]
         if tasks:
             await plog.yellow(
                 "Shutdown",
@@ -222,6 +225,8 @@ class App(Router):
                 await plog.yellow("Shutdown", f"cancelling {len(pending)} request(s) still running")
                 self._force_close()
                 await asyncio.wait(pending, timeout=1.0)
+        if closing:
+            await asyncio.wait(closing, timeout=1.0)  # idle ones: only their close is left
         await server.wait_closed()
         self._server = None
         for hook in self.exit_hooks:

@@ -1,0 +1,140 @@
+"""One client connection: bytes to the server, events from the common receiver, backpressure."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import cast
+
+from blazeio_client.timeouts import ConnectTimeout, ReadTimeout, WriteTimeout
+from blazeio_common import BlazeioException, ServerDisconnected
+from blazeio_common.http import NEED_DATA, ResponseReceiver
+from blazeio_common.http.receive import ResponseEvent
+
+__all__ = ["ClientConnection", "ConnectError", "open_connection"]
+
+_READ_HIGH_WATER = 1 << 20
+
+
+class ConnectError(BlazeioException, ConnectionError):
+    """The connection could not be made (refused, unreachable, TLS handshake failed)."""
+
+
+class ClientConnection(asyncio.Protocol):
+    """A connection to one origin; reused by the pool only between complete exchanges."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.receiver = ResponseReceiver("GET")
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.last_used = self.loop.time()
+        self.exchanges = 0
+        self._data_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._write_paused = False
+        self._reading_paused = False
+
+    # -- asyncio callbacks -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are duck-typed
+
+    def data_received(self, data: bytes) -> None:
+        self.receiver.feed(data)
+        self._wake_reader()
+        if self.receiver.buffered > _READ_HIGH_WATER and not self._reading_paused and self.transport:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.receiver.feed_eof()
+        self._wake_reader()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.receiver._eof:
+            self.receiver.feed_eof()
+        self._wake_reader()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_reader(self) -> None:
+        waiter = self._data_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- used by Session ---------------------------------------------------------------
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.closed or self.transport is None:
+            raise ServerDisconnected("the server closed the connection")
+        self.transport.write(data)
+
+    async def drain(self, within: float | None) -> None:
+        while self._write_paused and not self.closed:
+            self._drain_waiter = self.loop.create_future()
+            try:
+                async with asyncio.timeout(within):
+                    await self._drain_waiter
+            except TimeoutError:
+                raise WriteTimeout(f"the server took no data for {within} s") from None
+        if self.closed:
+            raise ServerDisconnected("the server closed the connection")
+
+    async def next_event(self, within: float | None) -> ResponseEvent:
+        """The next response event; waits for bytes (at most ``within`` seconds between them)."""
+        receiver = self.receiver
+        while True:
+            event = receiver.next_event()
+            if event is not NEED_DATA:
+                if self._reading_paused and receiver.buffered < _READ_HIGH_WATER // 4 and self.transport:
+                    self._reading_paused = False
+                    self.transport.resume_reading()
+                return event
+            if self._reading_paused and self.transport:
+                self._reading_paused = False
+                self.transport.resume_reading()
+            self._data_waiter = self.loop.create_future()
+            try:
+                async with asyncio.timeout(within):
+                    await self._data_waiter
+            except TimeoutError:
+                raise ReadTimeout(f"no response data for {within} s") from None
+            finally:
+                self._data_waiter = None
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    @property
+    def idle_ok(self) -> bool:
+        """Usable for another exchange: open, nothing unread buffered, no EOF seen."""
+        return not self.closed and not self.receiver.buffered and not self.receiver._eof
+
+
+async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, within: float | None) -> ClientConnection:
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(within):
+            _, protocol = await loop.create_connection(
+                ClientConnection, host, port, ssl=tls, server_hostname=host if tls else None
+            )
+    except TimeoutError:
+        raise ConnectTimeout(f"no connection to {host}:{port} within {within} s") from None
+    except ssl.SSLCertVerificationError:
+        raise  # a verification failure keeps its own type (and is a ValueError and OSError)
+    except OSError as exc:
+        raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
+    return protocol

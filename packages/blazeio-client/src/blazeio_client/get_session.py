@@ -1,0 +1,51 @@
+"""``io.getSession``: the client's entry point, as the product document uses it.
+
+async with io.getSession.get(url, headers) as resp: ...
+async with io.getSession(url, "POST", headers, json=...) as resp: ...
+resp = await io.getSession.get(url)            # the whole response, read
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from blazeio_client.session import DEFAULT_POOL, Session
+
+__all__ = ["getSession"]
+
+
+class _GetSession:
+    def __call__(
+        self, url: str, method: str = "GET", headers: Mapping[str, Any] | None = None, **options: Any
+    ) -> Session:
+        return Session(url, method, headers, **options)
+
+    def get(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "GET", headers, **options)
+
+    def head(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "HEAD", headers, **options)
+
+    def post(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "POST", headers, **options)
+
+    def put(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "PUT", headers, **options)
+
+    def patch(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "PATCH", headers, **options)
+
+    def delete(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "DELETE", headers, **options)
+
+    def options(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
+        return Session(url, "OPTIONS", headers, **options)
+
+    @staticmethod
+    def close() -> None:
+        """Close the default pool's idle connections."""
+        DEFAULT_POOL.close()
+
+
+getSession = _GetSession()

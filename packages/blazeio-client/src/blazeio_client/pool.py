@@ -1,0 +1,119 @@
+"""The connection pool: per origin, with limits, idle expiry and a pool timeout.
+
+A connection goes back to the pool only after its previous response was read to the end
+(and both sides keep it alive); anything else is closed. Connections belong to the event
+loop that made them; a pool used from another loop never hands them out there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+
+from blazeio_client.connection import ClientConnection, open_connection
+from blazeio_client.timeouts import PoolTimeout
+
+__all__ = ["Pool"]
+
+Key = tuple[int, str, str, int, int]
+
+
+class Pool:
+    """``max_per_origin`` connections to one origin, ``max_total`` overall; idle ones expire."""
+
+    def __init__(self, max_per_origin: int = 100, max_total: int = 1000, idle_timeout: float = 30.0) -> None:
+        self.max_per_origin = max_per_origin
+        self.max_total = max_total
+        self.idle_timeout = idle_timeout
+        self._idle: dict[Key, list[ClientConnection]] = {}
+        self._open: dict[Key, int] = {}
+        self._total = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @staticmethod
+    def key(scheme: str, host: str, port: int, tls: ssl.SSLContext | None) -> Key:
+        return (id(asyncio.get_running_loop()), scheme, host, port, id(tls) if tls is not None else 0)
+
+    async def acquire(
+        self, key: Key, host: str, port: int, tls: ssl.SSLContext | None, connect: float | None, pool: float | None
+    ) -> tuple[ClientConnection, bool]:
+        """A connection for ``key``: an idle one (reused=True) or a new one within the limits."""
+        loop = asyncio.get_running_loop()
+        deadline = None if pool is None else loop.time() + pool
+        self._purge_closed_loops()
+        while True:
+            idle = self._idle.get(key)
+            now = loop.time()
+            while idle:
+                connection = idle.pop()
+                if connection.idle_ok and now - connection.last_used < self.idle_timeout:
+                    return connection, True
+                self._discard(key, connection)
+            if self._open.get(key, 0) < self.max_per_origin and self._total < self.max_total:
+                self._open[key] = self._open.get(key, 0) + 1
+                self._total += 1
+                try:
+                    connection = await open_connection(host, port, tls, connect)
+                except BaseException:
+                    self._forget(key)
+                    raise
+                return connection, False
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                remaining = None if deadline is None else max(0.0, deadline - loop.time())
+                async with asyncio.timeout(remaining):
+                    await waiter
+            except TimeoutError:
+                raise PoolTimeout(f"no connection to {host}:{port} became free within {pool} s") from None
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+    def release(self, key: Key, connection: ClientConnection, reusable: bool) -> None:
+        if reusable and connection.idle_ok:
+            connection.last_used = connection.loop.time()
+            self._idle.setdefault(key, []).append(connection)
+        else:
+            self._discard(key, connection)
+        self._wake_one()
+
+    def _discard(self, key: Key, connection: ClientConnection) -> None:
+        connection.close()
+        self._forget(key)
+
+    def _forget(self, key: Key) -> None:
+        count = self._open.get(key, 0) - 1
+        if count > 0:
+            self._open[key] = count
+        else:
+            self._open.pop(key, None)
+        self._total -= 1
+        self._wake_one()
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _purge_closed_loops(self) -> None:
+        # Connections of an event loop that has ended can never be used again.
+        for key, connections in list(self._idle.items()):
+            if connections and connections[0].loop.is_closed():
+                del self._idle[key]
+                self._open.pop(key, None)
+                self._total -= len(connections)
+
+    def close(self) -> None:
+        """Close every idle connection (those in use close when their exchange ends)."""
+        for key, connections in list(self._idle.items()):
+            for connection in connections:
+                self._discard(key, connection)
+        self._idle.clear()
+
+    @property
+    def idle_connections(self) -> int:
+        return sum(len(v) for v in self._idle.values())

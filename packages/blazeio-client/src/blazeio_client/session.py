@@ -1,0 +1,440 @@
+"""``Session``: one request/response exchange, full duplex.
+
+On entry the request head is sent. A body given up front (``body=``, ``json=``, ``form=``) is
+sent with it and the response head is read at once; a body *declared* by the headers
+(``Transfer-Encoding: chunked`` or ``Content-Length``) is streamed with ``write()`` /
+``eof()`` while the response can already be read (``prepare_http()``, ``async for chunk in
+resp``). A request with neither has an empty body. On exit the connection returns to the
+pool only if both bodies are complete and both sides keep it alive.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl as ssl_module
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from blazeio_client.connection import ClientConnection
+from blazeio_client.pool import Key, Pool
+from blazeio_client.timeouts import Timeout
+from blazeio_client.url import URL
+from blazeio_common import (
+    ClientGotInTrouble,
+    IncompleteBody,
+    LocalProtocolError,
+    Missingdependency,
+    ServerDisconnected,
+    ddict,
+    dumps,
+    loads,
+)
+from blazeio_common.http import (
+    ChunkedWriter,
+    ConnectionClosed,
+    ContentLengthWriter,
+    Data,
+    EndOfMessage,
+    Headers,
+    InformationalResponse,
+    Response,
+    get_decoder,
+    serialise_request_head,
+)
+from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+
+__all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
+
+DEFAULT_POOL = Pool()
+_REDIRECTS = (301, 302, 303, 307, 308)
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
+_FILENAME = re.compile(r'filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))', re.IGNORECASE)
+
+
+class TooManyRedirects(ClientGotInTrouble):
+    """More redirects than ``max_redirects``."""
+
+
+class Session:
+    """A request and its response (``async with io.getSession.get(url) as resp``)."""
+
+    def __init__(
+        self,
+        url: str,
+        method: str = "GET",
+        headers: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        body: Any = None,
+        content: Any = None,
+        form: Mapping[str, Any] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        follow_redirects: bool = False,
+        max_redirects: int = 10,
+        timeout: Timeout | float | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        decode: bool = True,
+        max_decoded_size: int = DEFAULT_MAX_DECODED_SIZE,
+        progress: Callable[[int, int | None], Any] | None = None,
+        pool: Pool | None = None,
+    ) -> None:
+        self.method = method.upper()
+        self.url = URL.parse(url, params)
+        self.request_headers = Headers(headers)
+        if cookies:
+            self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        self._body = self._prepare_body(json, body if body is not None else content, form)
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self.timeout = Timeout.of(timeout)
+        self.decode = decode
+        self.max_decoded_size = max_decoded_size
+        self.progress = progress
+        self.pool = pool or DEFAULT_POOL
+        self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
+        self._connection: ClientConnection | None = None
+        self._key: Key | None = None
+        self._writer: ChunkedWriter | ContentLengthWriter | None = None
+        self._request_done = False
+        self._response: Response | None = None
+        self._response_done = False
+        self._decoder: Decoder | None = None
+        self._content: bytes | None = None
+        self.status_code = 0
+        self.reason_phrase = ""
+        self.headers = Headers()
+        self.received_len = 0
+        self.redirects: list[URL] = []
+
+    # -- request -------------------------------------------------------------------------
+    def _prepare_body(self, json: Any, body: Any, form: Mapping[str, Any] | None) -> bytes | None:
+        headers = self.request_headers
+        if json is not None:
+            headers.setdefault("Content-Type", "application/json")
+            return dumps(json, indent=0).encode()
+        if form is not None:
+            from blazeio_common import url_encode  # noqa: PLC0415
+
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            return "&".join(f"{url_encode(k)}={url_encode(v)}" for k, v in form.items()).encode()
+        if body is None:
+            return None
+        if isinstance(body, str):
+            return body.encode()
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            return bytes(body)
+        raise TypeError("body must be bytes or str; stream other bodies with write()/eof()")
+
+    def _head(self) -> bytes:
+        headers = self.request_headers
+        if "host" not in headers:
+            headers["Host"] = self.url.authority
+        if self.decode and "accept-encoding" not in headers:
+            headers["Accept-Encoding"] = "gzip, deflate, br"
+        te = headers.get("transfer-encoding")
+        cl = headers.get("content-length")
+        if self._body is not None:
+            if te is not None:
+                del headers["transfer-encoding"]
+            headers["Content-Length"] = str(len(self._body))
+            self._writer = None
+            self._request_done = True
+        elif te is not None:
+            if te.strip().lower() != "chunked":
+                raise LocalProtocolError("only Transfer-Encoding: chunked can be streamed")
+            if cl is not None:
+                raise LocalProtocolError("Content-Length and Transfer-Encoding together")
+            self._writer = ChunkedWriter()
+        elif cl is not None:
+            self._writer = ContentLengthWriter(int(cl))
+            self._request_done = int(cl) == 0
+        else:
+            if self.method in ("POST", "PUT", "PATCH"):
+                headers["Content-Length"] = "0"
+            self._request_done = True
+        return serialise_request_head(self.method, self.url.target, headers)
+
+    async def _send(self) -> None:
+        head = self._head()
+        for attempt in (1, 2):
+            connection, reused = await self._connect()
+            try:
+                connection.receiver.start_next_cycle(self.method) if connection.exchanges else None
+                connection.receiver.request_method = self.method
+                connection.exchanges += 1
+                connection.write(head + self._body if self._body else head)
+                await connection.drain(self.timeout.write)
+                if self._request_done:
+                    await self._read_head()
+                return
+            except (ServerDisconnected, ConnectionError, IncompleteBody) as exc:
+                # A pooled connection the server had already closed: retry once on a new one,
+                # when the request can be repeated safely (RFC 9110 §9.2.2).
+                self._release(reusable=False)
+                retry = reused and attempt == 1 and self.method in _IDEMPOTENT and self._writer is None
+                if not retry or self.status_code:
+                    raise ServerDisconnected(f"connection to {self.url.host}:{self.url.port} lost: {exc}") from exc
+
+    async def _connect(self) -> tuple[ClientConnection, bool]:
+        url = self.url
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls)
+        connection, reused = await self.pool.acquire(
+            self._key, url.host, url.port, self._tls, self.timeout.connect, self.timeout.pool
+        )
+        self._connection = connection
+        return connection, reused
+
+    async def write(self, data: bytes | bytearray | memoryview | str) -> None:
+        """Stream request-body bytes (framed as the headers declared); waits for the server to take them."""
+        if isinstance(data, str):
+            data = data.encode()
+        if not data:
+            return
+        writer = self._writer
+        if writer is None or self._request_done:
+            raise LocalProtocolError("this request has no streamed body (declare chunked or Content-Length)")
+        connection = self._live()
+        writer.send(data, connection.write)
+        await connection.drain(self.timeout.write)
+
+    async def eof(self, data: bytes | bytearray | str | None = None) -> None:
+        """End the streamed request body (optionally with last data). Idempotent."""
+        if self._request_done:
+            return
+        if data:
+            await self.write(data)
+        writer = self._writer
+        assert writer is not None
+        connection = self._live()
+        writer.finish(connection.write)
+        self._request_done = True
+        await connection.drain(self.timeout.write)
+
+    def _live(self) -> ClientConnection:
+        if self._connection is None:
+            raise LocalProtocolError("the request was not started: use 'async with'")
+        return self._connection
+
+    # -- response ------------------------------------------------------------------------
+    async def prepare_http(self) -> Session:
+        """Read the response head (once); follows redirects when asked. Returns ``self``."""
+        if self._response is None:
+            await self._read_head()
+        return self
+
+    async def _read_head(self) -> None:
+        while True:
+            connection = self._live()
+            while True:
+                event = await connection.next_event(self.timeout.read)
+                if isinstance(event, InformationalResponse):
+                    continue
+                if isinstance(event, ConnectionClosed):
+                    raise ServerDisconnected("the server closed the connection before responding")
+                assert isinstance(event, Response)
+                break
+            self._response = event
+            self.status_code = event.status_code
+            self.reason_phrase = event.reason
+            self.headers = event.headers
+            location = event.headers.get("location")
+            if not (self.follow_redirects and event.status_code in _REDIRECTS and location):
+                break
+            await self._follow(location)
+        coding = self.headers.get("content-encoding")
+        if self.decode and coding and coding.strip().lower() != "identity":
+            self._decoder = get_decoder(coding, self.max_decoded_size)
+
+    async def _follow(self, location: str) -> None:
+        if len(self.redirects) >= self.max_redirects:
+            raise TooManyRedirects(f"more than {self.max_redirects} redirects (last: {location})")
+        status = self.status_code
+        await self._discard_body()
+        previous = self.url
+        self.redirects.append(previous)
+        self.url = previous.join(location)
+        if status == 303 or (status in (301, 302) and self.method not in ("GET", "HEAD")):
+            self.method = "GET" if self.method != "HEAD" else "HEAD"
+            self._body = None
+            for name in ("content-length", "content-type", "transfer-encoding"):
+                self.request_headers.pop(name, None)
+        elif self._writer is not None:
+            raise LocalProtocolError("cannot repeat a streamed request body for a 307/308 redirect")
+        if self.url.origin != previous.origin:
+            # Credentials never follow a redirect to another origin.
+            for name in ("authorization", "cookie", "proxy-authorization"):
+                self.request_headers.pop(name, None)
+            self.request_headers.pop("host", None)
+            if self.url.tls and self._tls is None:
+                self._tls = ssl_module.create_default_context()
+        else:
+            self.request_headers.pop("host", None)
+        self._response = None
+        self._response_done = False
+        self.received_len = 0
+        await self._send_again()
+
+    async def _send_again(self) -> None:
+        self._request_done = False
+        self._writer = None
+        head = self._head()
+        connection, _ = await self._connect()
+        if connection.exchanges:
+            connection.receiver.start_next_cycle(self.method)
+        connection.receiver.request_method = self.method
+        connection.exchanges += 1
+        connection.write(head + self._body if self._body else head)
+        await connection.drain(self.timeout.write)
+
+    async def _discard_body(self) -> None:
+        async for _ in self._raw_body():
+            pass
+        self._release(reusable=self._reusable())
+
+    async def _raw_body(self) -> AsyncIterator[bytes]:
+        if self._response_done:
+            return
+        connection = self._live()
+        while True:
+            event = await connection.next_event(self.timeout.read)
+            if isinstance(event, Data):
+                self.received_len += len(event.data)
+                yield event.data
+            elif isinstance(event, EndOfMessage):
+                self._response_done = True
+                return
+            else:
+                raise IncompleteBody("the response body ended early")
+
+    async def pull(self) -> AsyncIterator[bytes]:
+        """The response body, decoded, piece by piece; a body cut short raises ``IncompleteBody``."""
+        await self.prepare_http()
+        total = self.content_length or None
+        decoder = self._decoder
+        async for chunk in self._raw_body():
+            if self.progress is not None:
+                self.progress(self.received_len, total)
+            out = decoder.decode(chunk) if decoder is not None else chunk
+            if out:
+                yield out
+        if decoder is not None:
+            tail = decoder.flush()
+            if tail:
+                yield tail
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.pull()
+
+    async def read(self) -> bytes:
+        if self._content is None:
+            self._content = b"".join([chunk async for chunk in self.pull()])
+        return self._content
+
+    aread = read
+
+    async def text(self, encoding: str | None = None) -> str:
+        data = await self.read()
+        charset = encoding
+        if charset is None:
+            for param in self.content_type.split(";")[1:]:
+                key, _, value = param.strip().partition("=")
+                if key.lower() == "charset":
+                    charset = value.strip('"')
+        return data.decode(charset or "utf-8", errors="replace")
+
+    async def json(self) -> Any:
+        data = loads(await self.read())
+        return ddict(data) if isinstance(data, dict) else data
+
+    async def xml(self) -> Any:
+        try:
+            import xmltodict  # noqa: PLC0415 - optional
+        except ImportError:
+            raise Missingdependency("resp.xml() needs the 'xmltodict' package") from None
+        return ddict(xmltodict.parse(await self.text()))
+
+    async def data(self) -> Any:
+        kind = self.content_type.lower()
+        if "json" in kind:
+            return await self.json()
+        if "xml" in kind:
+            return await self.xml()
+        return await self.text()
+
+    # -- facts -----------------------------------------------------------------------------
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def content_length(self) -> int:
+        value = self.headers.get("content-length")
+        return int(value) if value and value.isdigit() else 0
+
+    @property
+    def content_type(self) -> str:
+        return str(self.headers.get("content-type", ""))
+
+    @property
+    def path(self) -> str:
+        """The request target (path and query) of the final request, after redirects."""
+        return self.url.target
+
+    @property
+    def host(self) -> str:
+        return self.url.host
+
+    @property
+    def port(self) -> int:
+        return self.url.port
+
+    def get_filename(self) -> str | None:
+        """The file name from ``Content-Disposition`` (``filename*`` preferred), if any."""
+        disposition = self.headers.get("content-disposition")
+        if not disposition:
+            return None
+        if match := _FILENAME_STAR.search(disposition):
+            return unquote(match.group(2).strip(), encoding=match.group(1) or "utf-8", errors="replace")
+        if match := _FILENAME.search(disposition):
+            value = match.group(1) if match.group(1) is not None else match.group(2).strip()
+            return re.sub(r"\\(.)", r"\1", value)
+        return None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _reusable(self) -> bool:
+        response = self._response
+        return bool(response and response.keep_alive and self._response_done and self._request_done)
+
+    def _release(self, reusable: bool) -> None:
+        connection, key = self._connection, self._key
+        self._connection = None
+        if connection is not None and key is not None:
+            self.pool.release(key, connection, reusable)
+
+    async def __aenter__(self) -> Session:
+        try:
+            await self._send()
+        except BaseException:
+            # __aexit__ does not run when __aenter__ fails: never leak the connection.
+            self._release(reusable=False)
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._response is not None and not self._response_done and self.method == "HEAD":
+            self._response_done = True
+        self._release(self._reusable())
+
+    def __await__(self) -> Generator[Any, None, Session]:
+        return self._whole().__await__()
+
+    async def _whole(self) -> Session:
+        async with self:
+            await self.eof()
+            await self.read()
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Session {self.method} {self.url} {self.status_code or '...'}>"

@@ -1,0 +1,72 @@
+"""URLs for the client: scheme, host, port, request target, and query merging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from blazeio_common import url_encode
+from blazeio_common.errors import LocalProtocolError
+
+__all__ = ["URL"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, slots=True)
+class URL:
+    scheme: str
+    host: str
+    port: int
+    target: str  # path + query, as sent in the request line
+
+    @classmethod
+    def parse(cls, url: str, params: Mapping[str, Any] | None = None) -> URL:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            raise LocalProtocolError(f"unsupported URL scheme in {url!r} (http or https)")
+        if not parts.hostname:
+            raise LocalProtocolError(f"no host in URL {url!r}")
+        try:
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except ValueError:
+            raise LocalProtocolError(f"invalid port in URL {url!r}") from None
+        path = parts.path or "/"
+        query = parts.query
+        if params:
+            extra = "&".join(_pairs(params))
+            query = f"{query}&{extra}" if query else extra
+        target = f"{path}?{query}" if query else path
+        return cls(scheme, parts.hostname, port, target)
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return self.scheme, self.host, self.port
+
+    @property
+    def authority(self) -> str:
+        """The Host header: the port only when it is not the scheme's default (RFC 9110 §7.2)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == _DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.authority}{self.target}"
+
+    def join(self, location: str) -> URL:
+        """Resolve a redirect ``Location`` (absolute, absolute-path or relative) against this URL."""
+        return URL.parse(urljoin(str(self), location))
+
+
+def _pairs(params: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key, value in params.items():
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        out.extend(f"{url_encode(key)}={url_encode(item)}" for item in values)
+    return out

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+# The server's test helpers (serving.py) are reused to run a real server as a peer.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+
+
+@pytest.fixture(autouse=True)
+async def _close_default_pool() -> AsyncIterator[None]:
+    # Pooled keep-alive connections belong to this test's loop: close them before it ends.
+    yield
+    from blazeio_client.session import DEFAULT_POOL
+
+    DEFAULT_POOL.close()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs() -> Iterator[None]:
+    try:
+        from blazeio_common import plog
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    plog.route_to_logging("blazeio.test")
+    yield
+    plog.flush_sync()
+    plog.route_to_logging(None)

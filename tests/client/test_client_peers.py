@@ -1,0 +1,116 @@
+"""The client against peers that need no Blazeio server: scripted raw servers and the stdlib.
+
+These run in the client-only install slice too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import http.server
+import threading
+from collections.abc import Iterator
+
+import brotli
+import pytest
+from peers import canned, raw_server, read_head
+
+import blazeio_client as io
+from blazeio_common import DecompressionError, IncompleteBody
+
+
+async def test_a_body_cut_short_is_an_error_never_a_short_success() -> None:
+    short = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly twenty bytes..."
+    async with raw_server(canned(short)) as url, io.getSession.get(url) as resp:
+        with pytest.raises(IncompleteBody):
+            await resp.read()
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+    async with raw_server(canned(chunked)) as url, io.getSession.get(url) as resp:
+        with pytest.raises(IncompleteBody):
+            await resp.read()
+
+
+async def test_status_line_without_reason_and_until_close_body() -> None:
+    async with raw_server(canned(b"HTTP/1.1 200\r\nConnection: close\r\n\r\nuntil close")) as url:
+        resp = await io.getSession.get(url)
+    assert (resp.status_code, resp.reason_phrase, await resp.read()) == (200, "", b"until close")
+
+
+async def test_gzip_multi_member_and_br_are_decoded_and_bombs_capped() -> None:
+    members = gzip.compress(b"first ") + gzip.compress(b"second")
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(members)
+    async with raw_server(canned(head + members)) as url:
+        resp = await io.getSession.get(url)
+    assert await resp.read() == b"first second"
+    assert resp.received_len == len(members)
+    packed = brotli.compress(b"brotli body")
+    async with raw_server(
+        canned(b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: %d\r\n\r\n" % len(packed) + packed)
+    ) as url:
+        assert await (await io.getSession.get(url)).read() == b"brotli body"
+    bomb = gzip.compress(b"\0" * (16 << 20))
+    bomb_response = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb
+    async with raw_server(canned(bomb_response)) as url, io.getSession.get(url, max_decoded_size=1 << 20) as resp:
+        with pytest.raises(DecompressionError):
+            await resp.read()
+
+
+async def test_read_timeout_is_a_timeout_error() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        await reader.read()  # never answers; returns when the client gives up
+        writer.close()
+
+    async with raw_server(silent) as url:
+        with pytest.raises(TimeoutError):
+            async with io.getSession.get(url, timeout=io.Timeout(read=0.3)):
+                pass
+
+
+async def test_a_stale_pooled_connection_is_retried_once_for_idempotent_requests() -> None:
+    seen: list[int] = []
+
+    async def once_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(1)
+        await read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()  # keep-alive was implied, but the server closes: the pooled connection is stale
+
+    pool = io.Pool()
+    async with raw_server(once_then_close) as url:
+        assert await (await io.getSession.get(url, pool=pool)).read() == b"ok"
+        assert await (await io.getSession.get(url, pool=pool)).read() == b"ok"
+    assert len(seen) == 2
+    pool.close()
+
+
+class StdlibHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = b"<r><item>1</item><item>2</item></r>"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def stdlib_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StdlibHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_xml_from_the_stdlib_server(stdlib_url: str) -> None:
+    resp = await io.getSession.get(stdlib_url + "/doc")
+    assert (await resp.xml()).r == {"item": ["1", "2"]}
+    assert await resp.data() == {"r": {"item": ["1", "2"]}}
