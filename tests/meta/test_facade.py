@@ -54,3 +54,20 @@ def test_setting_chunk_sizes_on_the_facade_really_changes_them() -> None:
         assert "INBOUND_CHUNK_SIZE" not in vars(io)  # one source of truth
     finally:
         io.ioConf.INBOUND_CHUNK_SIZE, io.ioConf.OUTBOUND_CHUNK_SIZE = before
+
+
+def test_other_extras_are_the_same_module_objects_under_both_names() -> None:
+    import importlib
+    import sys
+
+    import blazeio_other.class_parser
+    import blazeio_other.crypto
+
+    other = importlib.import_module("Blazeio.Other")
+    from Blazeio.Other import (
+        class_parser,  # the product document's spelling
+        crypto,
+    )
+
+    assert class_parser is blazeio_other.class_parser is other.class_parser
+    assert crypto is blazeio_other.crypto is sys.modules["Blazeio.Other.crypto"]
