@@ -226,3 +226,46 @@ async def test_a_browser_loads_the_page_with_its_css_script_and_image(example_on
     shutil.rmtree(EXAMPLES.parent / ".chromium-profile", ignore_errors=True)
     # The page's script wrote the computed colour from site.css and the SVG's natural width.
     assert b"color=rgb(12, 34, 56) width=120" in dom
+
+
+async def test_precompressed_siblings_are_sent_when_accepted(site: Path) -> None:
+    import gzip
+
+    import brotli
+
+    (site / "app.js").write_text("console.log('identity');")
+    (site / "app.js.br").write_bytes(brotli.compress(b"console.log('br');"))
+    (site / "app.js.gz").write_bytes(gzip.compress(b"console.log('gz');"))
+    async with running(static_app(site)) as web:
+        (br,) = await exchange(web.port, get("/app.js", {"Accept-Encoding": "gzip, br"}))
+        (gz,) = await exchange(web.port, get("/app.js", {"Accept-Encoding": "gzip"}))
+        (plain,) = await exchange(web.port, get("/app.js"))
+    assert (br.headers["content-encoding"], brotli.decompress(br.body)) == ("br", b"console.log('br');")
+    assert (gz.headers["content-encoding"], gzip.decompress(gz.body)) == ("gzip", b"console.log('gz');")
+    assert "content-encoding" not in plain.headers and plain.body == b"console.log('identity');"
+    assert br.headers["vary"] == gz.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    assert br.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert len({br.headers["etag"], gz.headers["etag"], plain.headers["etag"]}) == 3
+
+
+async def test_small_files_are_cached_but_never_served_stale(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import blazeio_server.static as static_module
+
+    reads: list[str] = []
+    real_read = static_module._read
+    monkeypatch.setattr(static_module, "_read", lambda path: reads.append(path) or real_read(path))
+    target = site / "css" / "a.css"
+    async with running(static_app(site)) as web:
+        first = await exchange(
+            web.port, get("/css/a.css", close=False) + get("/css/a.css", close=False) + get("/css/a.css")
+        )
+        assert [r.body for r in first] == [b"h1{color:red}"] * 3
+        assert len(reads) == 1  # read once, then served from memory
+        assert [r.headers.getlist("content-length") for r in first] == [["13"]] * 3  # one line, never two
+        target.write_text("h1{color:blue}")
+        os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 1_000_000_000))
+        (changed,) = await exchange(web.port, get("/css/a.css"))
+        (ranged,) = await exchange(web.port, get("/css/a.css", {"Range": "bytes=3-7"}))
+    assert changed.body == b"h1{color:blue}"
+    assert (ranged.status, ranged.body, ranged.headers["content-range"]) == (206, b"color", "bytes 3-7/14")
+    assert len(reads) == 2

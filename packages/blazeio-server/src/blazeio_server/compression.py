@@ -23,8 +23,11 @@ def compressible(content_type: str | None) -> bool:
     return bool(content_type) and content_type.lower().startswith(_COMPRESSIBLE)  # type: ignore[union-attr]
 
 
-def choose_encoding(accept_encoding: str | None) -> str | None:
-    """The best coding the client accepts (RFC 9110 §12.5.3 q-values), or None for identity."""
+def choose_encoding(accept_encoding: str | None, only: str | None = None) -> str | None:
+    """The best coding the client accepts (RFC 9110 §12.5.3 q-values), or None for identity.
+
+    ``only`` restricts the choice to one coding (is *it* acceptable?).
+    """
     if not accept_encoding:
         return None
     weights: dict[str, float] = {}
@@ -42,7 +45,7 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     star = weights.get("*", 0.0)
     best: str | None = None
     best_q = 0.0
-    for coding in _PREFERENCE:
+    for coding in (only,) if only else _PREFERENCE:
         if coding not in SUPPORTED_ENCODINGS:
             continue
         q = weights.get(coding, star)

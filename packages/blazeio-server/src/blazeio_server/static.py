@@ -12,6 +12,10 @@ dot-file segments are refused (they fall through, as missing files do), and the 
 must lie under the resolved root (``commonpath``, so symlinks out of the root are refused
 unless ``follow_symlinks=True``).
 
+Precompressed siblings (``a.js.br``, ``a.js.gz``) are sent when the client accepts them, with
+``Content-Encoding`` and ``Vary: Accept-Encoding``. Small hot files are served from a bounded
+in-memory cache validated against size and mtime on every request.
+
 HTTP: strong quoted ETag from size and mtime, Last-Modified, If-None-Match / If-Modified-Since
 -> 304, If-Range, single ranges (``a-b``, ``a-``, ``-n``) -> 206, unsatisfiable -> 416 with
 ``Content-Range: bytes */size``; several ranges are answered with the whole file (allowed by
@@ -20,13 +24,18 @@ RFC 9110 §14.2). HEAD; other methods on an existing file -> 405 with ``Allow: G
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import os
+import stat as stat_module
+from collections import OrderedDict
 from email.utils import formatdate, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from blazeio_common import ioConf
+from blazeio_common.http import serialise_fields
+from blazeio_server.compression import choose_encoding
 from blazeio_server.responses import Abort
 
 if TYPE_CHECKING:
@@ -77,6 +86,65 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
     return start, min(end, size - 1)
 
 
+_DATES: dict[float, str] = {}
+
+
+def _http_date(mtime: float) -> str:
+    value = _DATES.get(mtime)
+    if value is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        value = _DATES[mtime] = formatdate(mtime, usegmt=True)
+    return value
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+class _FileCache:
+    """An LRU of small file bodies, checked against (size, mtime) on every use."""
+
+    def __init__(self, max_bytes: int, entry_max: int) -> None:
+        self.max_bytes = max_bytes
+        self.entry_max = entry_max if max_bytes else 0
+        self.entries: OrderedDict[str, tuple[int, int, bytes, bytes | None]] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, path: str, size: int, mtime_ns: int) -> bytes | None:
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        if entry[0] != size or entry[1] != mtime_ns:
+            self._drop(path)  # the file changed on disk
+            return None
+        self.entries.move_to_end(path)
+        return entry[2]
+
+    def get_with_head(self, path: str, size: int, mtime_ns: int) -> tuple[bytes, bytes] | None:
+        """Body and serialised head fields of a plain 200, when both are cached and current."""
+        entry = self.entries.get(path)
+        if entry is None or entry[3] is None or entry[0] != size or entry[1] != mtime_ns:
+            return None
+        return entry[2], entry[3]
+
+    def put(self, path: str, size: int, mtime_ns: int, data: bytes, head: bytes | None = None) -> None:
+        if size > self.entry_max:
+            return
+        self._drop(path)
+        self.entries[path] = (size, mtime_ns, data, head)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self.entries:
+            oldest = next(iter(self.entries))
+            self._drop(oldest)
+
+    def _drop(self, path: str) -> None:
+        entry = self.entries.pop(path, None)
+        if entry is not None:
+            self.bytes -= entry[0]
+
+
 class StaticServer:
     """Serve files under ``root``; see the module docstring for the rules."""
 
@@ -91,6 +159,9 @@ class StaticServer:
         cache_control: str = "no-cache",
         follow_symlinks: bool = False,
         show_dotfiles: bool = False,
+        cache_max_bytes: int = 32 * 1024 * 1024,
+        cache_entry_max: int = 256 * 1024,
+        precompressed: bool = True,
     ) -> None:
         self.route = route if route.endswith("/") else route + "/"
         self.root = os.path.realpath(root)
@@ -100,6 +171,11 @@ class StaticServer:
         self.cache_control = cache_control
         self.follow_symlinks = follow_symlinks
         self.show_dotfiles = show_dotfiles
+        self.precompressed = precompressed
+        # Small hot files are kept in memory, keyed by path and validated by (size, mtime) on
+        # every request, so a changed file is never served stale. Bounded in bytes and per entry.
+        self.cache = _FileCache(cache_max_bytes, cache_entry_max)
+        self._resolved: dict[str, str] = {}
 
     def resolve(self, path: str) -> str | None:
         """The file for a request path, or None (outside the route, unsafe, or missing)."""
@@ -133,28 +209,88 @@ class StaticServer:
             return True
         return os.path.commonpath([os.path.realpath(candidate), self.root]) == self.root
 
+    def _resolve_cached(self, path: str) -> str | None:
+        # A resolved path is reused while it is still a regular file (not a symlink: its target
+        # could change), so a hot file costs one lstat instead of several stats and a realpath.
+        file = self._resolved.get(path)
+        if file is not None:
+            try:
+                if stat_module.S_ISREG(os.lstat(file).st_mode):
+                    return file
+            except OSError:
+                pass
+            del self._resolved[path]
+        file = self.resolve(path)
+        if file is not None and not os.path.islink(file):
+            if len(self._resolved) >= 4096:
+                self._resolved.clear()
+            self._resolved[path] = file
+        return file
+
     async def handle_all_middleware(self, r: BlazeioProtocol) -> None:
-        file = self.resolve(r.path)
+        file = self._resolve_cached(r.path)
         if file is None:
             return  # fall through to the app's own handler
         if r.method not in ("GET", "HEAD"):
             raise Abort("Method Not Allowed", 405, {"Allow": "GET, HEAD"})
         await self.serve(r, file)
 
+    def _sibling(self, r: BlazeioProtocol, file: str) -> tuple[str, str] | None:
+        """A precompressed ``file.br`` / ``file.gz`` the client accepts, as (path, coding)."""
+        accepted = r.headers.get("accept-encoding")
+        if not accepted:
+            return None
+        for coding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            candidate = file + suffix
+            if choose_encoding(accepted, only=coding) and os.path.isfile(candidate) and self._contained(candidate):
+                return candidate, coding
+        return None
+
+    @staticmethod
+    def _has_sibling(file: str) -> bool:
+        # Local stats, like the one every response needs; not worth a thread hop.
+        return os.path.isfile(file + ".br") or os.path.isfile(file + ".gz")
+
     async def serve(self, r: BlazeioProtocol, file: str) -> None:
+        headers_ = r.headers
+        if not (
+            headers_.get("range") or headers_.get("if-none-match") or headers_.get("if-modified-since")
+            or headers_.get("accept-encoding")
+        ):  # fmt: skip
+            # The common plain GET of a hot small file: body and head fields from memory.
+            stat = os.stat(file)
+            hit = self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
+            if hit is not None:
+                await r.respond(200, hit[1], hit[0])
+                return
+        await self._serve(r, file)
+
+    async def _serve(self, r: BlazeioProtocol, file: str) -> None:
+        kind = content_type(file)
+        vary = None
+        coding = None
+        if self.precompressed and (sibling := self._sibling(r, file)) is not None:
+            file, coding = sibling
+            vary = "Accept-Encoding"
+        elif self.precompressed and self._has_sibling(file):
+            vary = "Accept-Encoding"  # a cache must not give this identity body to a br client
         stat = os.stat(file)
         size = stat.st_size
-        etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
-        last_modified = formatdate(stat.st_mtime, usegmt=True)
+        etag = f'"{size:x}-{stat.st_mtime_ns:x}{"-" + coding if coding else ""}"'
+        last_modified = _http_date(stat.st_mtime)
         headers: dict[str, Any] = {
-            "Content-Type": content_type(file),
+            "Content-Type": kind,
             "ETag": etag,
             "Last-Modified": last_modified,
             "Accept-Ranges": "bytes",
             "Cache-Control": self.cache_control,
         }
+        if coding:
+            headers["Content-Encoding"] = coding
+        if vary:
+            headers["Vary"] = vary
         if self._not_modified(r, etag, stat.st_mtime):
-            await r.prepare({k: v for k, v in headers.items() if k != "Content-Type"}, 304)
+            await r.prepare({k: v for k, v in headers.items() if k not in ("Content-Type", "Content-Encoding")}, 304)
             return
         start, end, status = 0, size - 1, 200
         range_header = r.headers.get("range")
@@ -167,10 +303,24 @@ class StaticServer:
                 status = 206
                 headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         length = max(0, end - start + 1)
+        cached = self.cache.get(file, size, stat.st_mtime_ns)
+        if cached is not None:
+            # One write: head and body together (a hot small file never touches the disk).
+            await r.respond(status, headers, cached[start : end + 1] if status == 206 else cached)
+            return
         headers["Content-Length"] = length
         await r.prepare(headers, status)
         if r.method == "HEAD" or not length:
             return
+        if size <= self.cache.entry_max:
+            data = await asyncio.to_thread(_read, file)
+            if len(data) == size:
+                plain = None
+                if not (coding or vary or "Content-Range" in headers):
+                    plain = serialise_fields({k: v for k, v in headers.items() if k != "Content-Length"})
+                self.cache.put(file, size, stat.st_mtime_ns, data, plain)
+                await r.write(data[start : end + 1])
+                return
         await self._send(r, file, start, length)
 
     @staticmethod

@@ -177,9 +177,18 @@ class ResponseWriting(BodyReading):
         return status_line(status, reason) + http_date() + self.settings.server_line
 
     async def prepare(
-        self, headers: Mapping[str, Any] | None = None, status: int = 200, reason: str | None = None
+        self,
+        headers: Mapping[str, Any] | None = None,
+        status: int = 200,
+        reason: str | None = None,
+        encode: bool = True,
     ) -> None:
-        """Send the response head now; the write mode follows from the headers."""
+        """Send the response head now; the write mode follows from the headers.
+
+        A ``Content-Encoding`` (gzip, deflate, br) on a streamed body (no Content-Length) makes
+        the writes be compressed for you, with one compressor; with a Content-Length, or with
+        ``encode=False``, the body is taken as already encoded.
+        """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
@@ -212,9 +221,7 @@ class ResponseWriting(BodyReading):
             if coding is not None:
                 fields["Content-Encoding"] = coding
                 fields["Vary"] = "Accept-Encoding"
-        if coding in ("gzip", "br", "deflate") and not no_body:
-            if content_length is not None:
-                raise LocalProtocolError("Content-Encoding set by prepare() needs a body without Content-Length")
+        if coding in ("gzip", "br", "deflate") and not no_body and encode and content_length is None:
             self._encoder = get_encoder(coding)
             if not chunked and self.version == "1.1":
                 fields["Transfer-Encoding"] = "chunked"
@@ -253,14 +260,25 @@ class ResponseWriting(BodyReading):
             await self._drain()
 
     async def respond(
-        self, status: int, headers: Mapping[str, Any] | None, body: bytes, content_type: str | None = None
+        self,
+        status: int,
+        headers: Mapping[str, Any] | bytes | None,
+        body: bytes,
+        content_type: str | None = None,
     ) -> None:
-        """A whole response in one write: head with Content-Length, then the body."""
+        """A whole response in one write: head with Content-Length, then the body.
+
+        ``headers`` may be field lines already serialised by ``serialise_fields`` (a hot path
+        that answers the same head repeatedly keeps them as bytes).
+        """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
             raise ClientDisconnected("the client went away")
         settings = self.settings
+        if isinstance(headers, bytes):
+            await self._respond_raw(status, headers, body)
+            return
         if (
             settings.compress
             and len(body) >= settings.compress_min_size
@@ -295,6 +313,17 @@ class ResponseWriting(BodyReading):
             self._write(head + b"\r\n")
         else:
             self._write(b"".join((head, b"\r\n", body)))
+        if self._write_paused:
+            await self._drain()
+
+    async def _respond_raw(self, status: int, fields: bytes, body: bytes) -> None:
+        extra = serialise_fields(self._staged) + fields if self._staged else fields
+        connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
+        length = b"Content-Length: %d\r\n" % len(body)
+        head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
+        self._prepared = self._eof_sent = True
+        self.status = status
+        self._write(head + b"\r\n" if self.method == "HEAD" or not body else b"".join((head, b"\r\n", body)))
         if self._write_paused:
             await self._drain()
 
