@@ -196,3 +196,55 @@ async def test_https_on_any_port_is_tls_and_verified() -> None:
     finally:
         await web.exit()
         await task
+
+
+async def test_file_iterable_and_multipart_bodies_stream(base: str, tmp_path: object) -> None:
+    import hashlib
+    import os
+    from pathlib import Path
+
+    payload = os.urandom(700_000)
+    path = Path(str(tmp_path)) / "upload.bin"
+    path.write_bytes(payload)
+    seen: list[tuple[int, int | None]] = []
+    with path.open("rb") as handle:
+        resp = await io.getSession.put(f"{base}/count", body=handle, progress=lambda n, total: seen.append((n, total)))
+    assert await resp.text() == str(len(payload))
+    uploads = [n for n, total in seen if total == len(payload)]  # then one call for the 6-byte answer
+    assert uploads[-1] == len(payload) and uploads == sorted(uploads) and len(uploads) > 1
+
+    async def pieces() -> object:
+        for piece in (b"async ", "iterable ", b"body"):
+            yield piece
+
+    assert await (await io.getSession.post(f"{base}/count", body=pieces())).text() == str(len(b"async iterable body"))
+
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _form(r: io.BlazeioProtocol) -> None:
+        form = await r.form_data()
+        data = await form.doc.read()
+        await io.Deliver.json({"title": form.title, "name": form.doc.filename, "sha": hashlib.sha256(data).hexdigest()})
+
+    async with running(web):
+        with path.open("rb") as handle:
+            resp = await io.getSession.post(
+                f"{web.server_address}/form", multipart={"title": "héllo", "doc": ("résumé.bin", handle)}
+            )
+    assert await resp.json() == {"title": "héllo", "name": "résumé.bin", "sha": hashlib.sha256(payload).hexdigest()}
+
+
+async def test_200_concurrent_requests_share_the_pool(base: str) -> None:
+    import asyncio
+
+    pool = io.Pool(max_per_origin=50)
+
+    async def one(i: int) -> str:
+        async with io.getSession.get(f"{base}/info?i={i}", pool=pool) as resp:
+            return str((await resp.json()).target)
+
+    targets = await asyncio.gather(*(one(i) for i in range(200)))
+    assert targets == [f"/info?i={i}" for i in range(200)]
+    assert pool.idle_connections <= 50
+    pool.close()

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection
 from blazeio_client.pool import Key, Pool
 from blazeio_client.timeouts import Timeout
@@ -71,6 +72,7 @@ class Session:
         body: Any = None,
         content: Any = None,
         form: Mapping[str, Any] | None = None,
+        multipart: Mapping[str, Any] | None = None,
         cookies: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
         max_redirects: int = 10,
@@ -86,7 +88,8 @@ class Session:
         self.request_headers = Headers(headers)
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        self._body = self._prepare_body(json, body if body is not None else content, form)
+        self._stream: Stream | None = None
+        self._body = self._prepare_body(json, body if body is not None else content, form, multipart)
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
         self.timeout = Timeout.of(timeout)
@@ -107,11 +110,18 @@ class Session:
         self.reason_phrase = ""
         self.headers = Headers()
         self.received_len = 0
+        self._sent = 0
         self.redirects: list[URL] = []
 
     # -- request -------------------------------------------------------------------------
-    def _prepare_body(self, json: Any, body: Any, form: Mapping[str, Any] | None) -> bytes | None:
+    def _prepare_body(
+        self, json: Any, body: Any, form: Mapping[str, Any] | None, multipart: Mapping[str, Any] | None
+    ) -> bytes | None:
         headers = self.request_headers
+        if multipart is not None:
+            self._stream, kind = multipart_stream(multipart)
+            headers["Content-Type"] = kind
+            return None
         if json is not None:
             headers.setdefault("Content-Type", "application/json")
             return dumps(json, indent=0).encode()
@@ -126,7 +136,13 @@ class Session:
             return body.encode()
         if isinstance(body, (bytes, bytearray, memoryview)):
             return bytes(body)
-        raise TypeError("body must be bytes or str; stream other bodies with write()/eof()")
+        if hasattr(body, "read"):
+            self._stream = file_stream(body)
+            return None
+        if hasattr(body, "__aiter__"):
+            self._stream = iterable_stream(body)
+            return None
+        raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
 
     def _head(self) -> bytes:
         headers = self.request_headers
@@ -136,7 +152,18 @@ class Session:
             headers["Accept-Encoding"] = "gzip, deflate, br"
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
-        if self._body is not None:
+        stream = self._stream
+        if stream is not None:
+            for name in ("transfer-encoding", "content-length"):
+                headers.pop(name, None)
+            if stream.length is not None:
+                headers["Content-Length"] = str(stream.length)
+                self._writer = ContentLengthWriter(stream.length)
+            else:
+                headers["Transfer-Encoding"] = "chunked"
+                self._writer = ChunkedWriter()
+            self._request_done = False
+        elif self._body is not None:
             if te is not None:
                 del headers["transfer-encoding"]
             headers["Content-Length"] = str(len(self._body))
@@ -167,6 +194,12 @@ class Session:
                 connection.exchanges += 1
                 connection.write(head + self._body if self._body else head)
                 await connection.drain(self.timeout.write)
+                if self._stream is not None:
+                    async for chunk in self._stream.chunks:
+                        await self.write(chunk)
+                        if self.progress is not None:
+                            self.progress(self._sent, self._stream.length)
+                    await self.eof()
                 if self._request_done:
                     await self._read_head()
                 return
@@ -174,7 +207,13 @@ class Session:
                 # A pooled connection the server had already closed: retry once on a new one,
                 # when the request can be repeated safely (RFC 9110 §9.2.2).
                 self._release(reusable=False)
-                retry = reused and attempt == 1 and self.method in _IDEMPOTENT and self._writer is None
+                retry = (
+                    reused
+                    and attempt == 1
+                    and self.method in _IDEMPOTENT
+                    and self._writer is None
+                    and self._stream is None
+                )
                 if not retry or self.status_code:
                     raise ServerDisconnected(f"connection to {self.url.host}:{self.url.port} lost: {exc}") from exc
 
@@ -198,6 +237,7 @@ class Session:
             raise LocalProtocolError("this request has no streamed body (declare chunked or Content-Length)")
         connection = self._live()
         writer.send(data, connection.write)
+        self._sent += len(data)
         await connection.drain(self.timeout.write)
 
     async def eof(self, data: bytes | bytearray | str | None = None) -> None:
@@ -259,9 +299,10 @@ class Session:
         if status == 303 or (status in (301, 302) and self.method not in ("GET", "HEAD")):
             self.method = "GET" if self.method != "HEAD" else "HEAD"
             self._body = None
+            self._stream = None
             for name in ("content-length", "content-type", "transfer-encoding"):
                 self.request_headers.pop(name, None)
-        elif self._writer is not None:
+        elif self._writer is not None or self._stream is not None:
             raise LocalProtocolError("cannot repeat a streamed request body for a 307/308 redirect")
         if self.url.origin != previous.origin:
             # Credentials never follow a redirect to another origin.

@@ -13,7 +13,7 @@ from blazeio_common import ddict, loads
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import Headers
 from blazeio_common.urlcodec import parse_query, url_decode
-from blazeio_server.multipart import parse_multipart
+from blazeio_server.multipart import UploadFile, parse_multipart
 from blazeio_server.responses import Abort
 from blazeio_server.writing import ResponseWriting
 
@@ -25,12 +25,13 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 class RequestHelpers(ResponseWriting):
     """The layer of ``BlazeioProtocol`` with the seed's request helpers."""
 
-    __slots__ = ("_params",)
+    __slots__ = ("_params", "_uploads")
 
     query: str
     store: Any
     headers: Headers
     _params: ddict | None
+    _uploads: list[UploadFile] | None
 
     def params(self) -> ddict:
         """The query string: ``+`` is a space, repeated keys give lists, bad escapes never crash."""
@@ -99,7 +100,7 @@ class RequestHelpers(ResponseWriting):
                 if key.lower() == "boundary":
                     boundary = value.strip('"')
             try:
-                return await parse_multipart(
+                form = await parse_multipart(
                     self.pull(),
                     boundary,
                     max_size=settings.max_form_size,
@@ -110,6 +111,13 @@ class RequestHelpers(ResponseWriting):
             except ProtocolError as exc:
                 raise Abort(f"{'Payload Too Large' if exc.status_code == 413 else 'Bad Request'}: {exc}",
                             exc.status_code) from None  # fmt: skip
+            # Uploaded files are closed (and their temporary files removed) when the request ends.
+            uploads = self._uploads = self._uploads or []
+            for value in form.values():
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, UploadFile):
+                        uploads.append(item)
+            return form
         raise Abort(f"Unsupported Media Type: expected a form, got {media or 'no Content-Type'!r}", 415)
 
     get_form_data = form_data
@@ -129,6 +137,11 @@ class RequestHelpers(ResponseWriting):
         except ValueError:
             raise Abort("Bad Request: the body is neither JSON nor a form", 400) from None
         return ddict(data) if isinstance(data, dict) else data
+
+    def _close_uploads(self) -> None:
+        uploads, self._uploads = self._uploads, None
+        for upload in uploads or ():
+            upload.close()
 
     def __getattr__(self, name: str) -> Any:
         # The seed sets ``r.store = {"json_data": ...}`` and reads ``r.json_data``.

@@ -109,6 +109,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self.status = 0
         self.store: Any = None
         self._params = None
+        self._uploads = None
         self._staged = None
         self._encoder = None
 
@@ -221,6 +222,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 finally:
                     self._handler_running = False
                     current_request.reset(token)
+                    if self._uploads:
+                        self._close_uploads()
                 if self.gone:
                     break
                 await self._finish_response()

@@ -1,0 +1,162 @@
+"""HTTP clients against one nginx: Blazeio's getSession vs aiohttp's ClientSession vs httpx.AsyncClient.
+
+    hatch run bench:client [--rounds 3] [--requests 5000]
+
+nginx (one worker, pinned to core 0) answers a 13-byte body and serves a 64 MiB file; each client
+runs in its own process pinned to core 1, one after the other, every round. Workloads: sequential
+keep-alive GETs, the same number of GETs with 200 in flight, and one 64 MiB download. Reported:
+median seconds and the median of per-round ratios to aiohttp (higher is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+PORT = 18484
+NGINX = """
+worker_processes 1; daemon off; user root; pid {dir}/nginx.pid; error_log {dir}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off; sendfile on; keepalive_requests 1000000;
+    client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
+    uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+    server {{ listen 127.0.0.1:{port}; root {dir}/root;
+        location = /hello {{ default_type text/plain; return 200 "Hello, World!"; }} }}
+}}
+"""
+
+CLIENT = r"""
+import asyncio, sys, time
+kind, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+big = url.rsplit("/", 1)[0] + "/big.bin"
+
+async def blazeio():
+    import blazeio_client as io
+    pool = io.Pool(max_per_origin=200)
+    t = time.perf_counter()
+    for _ in range(count):
+        async with io.getSession.get(url, pool=pool) as r:
+            await r.read()
+    seq = time.perf_counter() - t
+    sem = asyncio.Semaphore(200)
+    async def one():
+        async with sem:
+            async with io.getSession.get(url, pool=pool) as r:
+                await r.read()
+    t = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    conc = time.perf_counter() - t
+    t = time.perf_counter()
+    async with io.getSession.get(big, pool=pool) as r:
+        async for _ in r:
+            pass
+    return seq, conc, time.perf_counter() - t
+
+async def aiohttp_():
+    import aiohttp
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as s:
+        t = time.perf_counter()
+        for _ in range(count):
+            async with s.get(url) as r:
+                await r.read()
+        seq = time.perf_counter() - t
+        sem = asyncio.Semaphore(200)
+        async def one():
+            async with sem:
+                async with s.get(url) as r:
+                    await r.read()
+        t = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(count)))
+        conc = time.perf_counter() - t
+        t = time.perf_counter()
+        async with s.get(big) as r:
+            async for _ in r.content.iter_chunked(1 << 16):
+                pass
+        return seq, conc, time.perf_counter() - t
+
+async def httpx_():
+    import httpx
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)) as c:
+        t = time.perf_counter()
+        for _ in range(count):
+            (await c.get(url)).read()
+        seq = time.perf_counter() - t
+        sem = asyncio.Semaphore(200)
+        async def one():
+            async with sem:
+                (await c.get(url)).read()
+        t = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(count)))
+        conc = time.perf_counter() - t
+        t = time.perf_counter()
+        async with c.stream("GET", big) as r:
+            async for _ in r.aiter_raw():
+                pass
+        return seq, conc, time.perf_counter() - t
+
+import uvloop
+uvloop.install()
+print(*asyncio.run({"blazeio": blazeio, "aiohttp": aiohttp_, "httpx": httpx_}[kind]()))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=5000)
+    args = ap.parse_args()
+    for tool in ("taskset", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is required")
+    names = ["blazeio", "aiohttp", "httpx"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        os.chmod(tmp, 0o755)
+        (work / "tmp").mkdir()
+        (work / "root").mkdir()
+        (work / "root" / "big.bin").write_bytes(os.urandom(1 << 20) * 64)
+        (work / "nginx.conf").write_text(NGINX.format(dir=work, port=PORT))
+        (work / "client.py").write_text(CLIENT)
+        nginx = subprocess.Popen(["taskset", "-c", "0", "nginx", "-c", str(work / "nginx.conf")])
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{PORT}/hello", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            results: dict[str, list[list[float]]] = {name: [] for name in names}
+            for round_ in range(args.rounds):
+                for name in names:
+                    out = subprocess.run(
+                        ["taskset", "-c", "1", sys.executable, str(work / "client.py"), name,
+                         f"http://127.0.0.1:{PORT}/hello", str(args.requests)],
+                        capture_output=True, text=True, check=True,
+                    ).stdout  # fmt: skip
+                    results[name].append([float(x) for x in out.split()])
+                print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
+        finally:
+            nginx.terminate()
+            nginx.wait(10)
+    labels = [f"{args.requests} sequential GETs", f"{args.requests} GETs, 200 in flight", "64 MiB download"]
+    print(f"\n{args.rounds} rounds; nginx on core 0, each client on core 1\n")
+    print("| workload | client | median seconds | speed vs aiohttp (median of rounds) |")
+    print("|---|---|---|---|")
+    for i, label in enumerate(labels):
+        for name in names:
+            runs = [r[i] for r in results[name]]
+            ratio = statistics.median(a[i] / r[i] for r, a in zip(results[name], results["aiohttp"], strict=True))
+            print(f"| {label} | {name} | {statistics.median(runs):.3f} | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
