@@ -189,11 +189,7 @@ class Session:
         for attempt in (1, 2):
             connection, reused = await self._connect()
             try:
-                connection.receiver.start_next_cycle(self.method) if connection.exchanges else None
-                connection.receiver.request_method = self.method
-                connection.exchanges += 1
-                connection.write(head + self._body if self._body else head)
-                await connection.drain(self.timeout.write)
+                await self._begin(connection, head)
                 if self._stream is not None:
                     async for chunk in self._stream.chunks:
                         await self.write(chunk)
@@ -323,6 +319,10 @@ class Session:
         self._writer = None
         head = self._head()
         connection, _ = await self._connect()
+        await self._begin(connection, head)
+
+    async def _begin(self, connection: ClientConnection, head: bytes) -> None:
+        """Start an exchange on ``connection``: reset its receiver, send the head (and body bytes)."""
         if connection.exchanges:
             connection.receiver.start_next_cycle(self.method)
         connection.receiver.request_method = self.method

@@ -105,6 +105,12 @@ def _canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
     return block, ";".join(names)
 
 
+def _canonical_request(
+    method: str, path: str, query: str, block: str, signed: str, payload_hash: str, normalize: bool
+) -> str:
+    return "\n".join([method.upper(), canonical_path(path, normalize=normalize), query, block, signed, payload_hash])
+
+
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
@@ -144,9 +150,7 @@ def sign_headers(
     if token and not omit_session_token:
         added.append(("X-Amz-Security-Token", token))
     block, signed = _canonical_headers([*headers, *added])
-    canonical = "\n".join(
-        [method.upper(), canonical_path(path, normalize=normalize), canonical_query(query), block, signed, payload_hash]
-    )
+    canonical = _canonical_request(method, path, canonical_query(query), block, signed, payload_hash, normalize)
     to_sign, signature = _sign(credentials, when, region, service, canonical)
     scope = f"{when:%Y%m%d}/{region}/{service}/aws4_request"
     authorization = (
@@ -188,8 +192,6 @@ def presign_query(
     if credentials.session_token and not omit_session_token:
         params.append(("X-Amz-Security-Token", credentials.session_token))
     canonical_q = canonical_query(params)
-    canonical = "\n".join(
-        [method.upper(), canonical_path(path, normalize=normalize), canonical_q, block, signed, payload_hash]
-    )
+    canonical = _canonical_request(method, path, canonical_q, block, signed, payload_hash, normalize)
     to_sign, signature = _sign(credentials, when, region, service, canonical)
     return f"{canonical_q}&X-Amz-Signature={signature}", SignedParts(canonical, to_sign, signature, signed)

@@ -302,10 +302,14 @@ class ResponseWriting(BodyReading):
             extra = serialise_fields(fields)
         else:
             extra = _content_type_line(content_type) if content_type is not None else b""
-        if self._staged:
-            extra = serialise_fields(self._staged) + extra
-        length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
+        await self._respond_raw(status, extra, body)
+
+    async def _respond_raw(self, status: int, fields: bytes, body: bytes) -> None:
+        """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
+        extra = serialise_fields(self._staged) + fields if self._staged else fields
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
+        # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
+        length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
         head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
         self._prepared = self._eof_sent = True
         self.status = status
@@ -313,17 +317,6 @@ class ResponseWriting(BodyReading):
             self._write(head + b"\r\n")
         else:
             self._write(b"".join((head, b"\r\n", body)))
-        if self._write_paused:
-            await self._drain()
-
-    async def _respond_raw(self, status: int, fields: bytes, body: bytes) -> None:
-        extra = serialise_fields(self._staged) + fields if self._staged else fields
-        connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
-        length = b"Content-Length: %d\r\n" % len(body)
-        head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
-        self._prepared = self._eof_sent = True
-        self.status = status
-        self._write(head + b"\r\n" if self.method == "HEAD" or not body else b"".join((head, b"\r\n", body)))
         if self._write_paused:
             await self._drain()
 
