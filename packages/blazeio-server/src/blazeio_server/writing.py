@@ -277,7 +277,9 @@ class ResponseWriting(BodyReading):
             raise ClientDisconnected("the client went away")
         settings = self.settings
         if isinstance(headers, bytes):
-            await self._respond_raw(status, headers, body)
+            self._write_whole(status, headers, body)
+            if self._write_paused:
+                await self._drain()
             return
         if (
             settings.compress
@@ -302,9 +304,11 @@ class ResponseWriting(BodyReading):
             extra = serialise_fields(fields)
         else:
             extra = _content_type_line(content_type) if content_type is not None else b""
-        await self._respond_raw(status, extra, body)
+        self._write_whole(status, extra, body)
+        if self._write_paused:
+            await self._drain()
 
-    async def _respond_raw(self, status: int, fields: bytes, body: bytes) -> None:
+    def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
         """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
         extra = serialise_fields(self._staged) + fields if self._staged else fields
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
@@ -317,8 +321,6 @@ class ResponseWriting(BodyReading):
             self._write(head + b"\r\n")
         else:
             self._write(b"".join((head, b"\r\n", body)))
-        if self._write_paused:
-            await self._drain()
 
     async def write(self, data: Any) -> None:
         """Write body bytes (or, for SSE, an event); zero-length writes do nothing."""
