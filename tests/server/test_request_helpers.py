@@ -262,3 +262,17 @@ def test_request_url_encode_and_decode_follow_rfc_3986() -> None:
     assert io.Request.url_encode("a b/c~é") == "a%20b%2Fc~%C3%A9"
     assert io.Request.url_decode("a%20b%2Fc~%C3%A9") == "a b/c~é"
     assert io.Request.url_decode("%FF%zz") == "\ufffd%zz"
+
+
+def test_the_request_object_has_no_getattr_hook() -> None:
+    # A __getattr__ anywhere in r's class makes CPython route every attribute access on r
+    # through a slow hook (measured: +3-5 us per request). r.store attributes work without one.
+    assert not any("__getattr__" in vars(cls) for cls in io.BlazeioProtocol.__mro__)
+    r = io.BlazeioProtocol.__new__(io.BlazeioProtocol)
+    r._store = None
+    r.store = {"json_data": 1, "method": "shadowed?"}
+    assert r.json_data == 1
+    r.store["later"] = 2
+    assert r.later == 2
+    r.store = None
+    assert not hasattr(r, "json_data")

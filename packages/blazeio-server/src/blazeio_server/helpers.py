@@ -25,11 +25,11 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 class RequestHelpers(ResponseWriting):
     """The layer of ``BlazeioProtocol`` with the seed's request helpers."""
 
-    __slots__ = ("_params", "_uploads")
+    __slots__ = ("_params", "_store", "_uploads")
 
     query: str
-    store: Any
     headers: Headers
+    _store: Any
     _params: ddict | None
     _uploads: list[UploadFile] | None
 
@@ -143,12 +143,18 @@ class RequestHelpers(ResponseWriting):
         for upload in uploads or ():
             upload.close()
 
-    def __getattr__(self, name: str) -> Any:
-        # The seed sets ``r.store = {"json_data": ...}`` and reads ``r.json_data``.
-        store = object.__getattribute__(self, "store")
-        if isinstance(store, dict) and name in store:
-            return store[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    @property
+    def store(self) -> Any:
+        """Free per-request storage for the app. A dict here also reads as attributes:
+        after ``r.store = {"json_data": x}``, ``r.json_data`` is ``x`` (as the product document uses)."""
+        return self._store
+
+    @store.setter
+    def store(self, value: Any) -> None:
+        self._store = value
+        # The dict becomes the instance __dict__, so its keys are plain attributes -- no
+        # __getattr__ hook, which would slow every attribute access on r. Slots still win.
+        self.__dict__ = value if isinstance(value, dict) else {}
 
 
 def client_address(peer_host: str, headers: Headers, trusted: frozenset[str]) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, Protocoltimeout, plog
 from blazeio_common.errors import ProtocolError
@@ -38,6 +38,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
     """A client connection, and the current request on it."""
 
     __slots__ = (
+        "__dict__",  # only used by r.store (see RequestHelpers.store)
         "__weakref__",
         "_deadline",
         "_handler_running",
@@ -53,7 +54,6 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         "peer_host",
         "query",
         "request",
-        "store",
         "tail",
     )
 
@@ -73,6 +73,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._task: asyncio.Task[None] | None = None
         self._handler_running = False
         self.cancel_on_disconnect = True
+        self._store = None
         self.ip_host = self.peer_host = ""
         self.ip_port = 0
         self._reset(None)
@@ -107,7 +108,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._writer = None
         self._sse = False
         self.status = 0
-        self.store: Any = None
+        if self._store is not None:
+            self.store = None
         self._params = None
         self._uploads = None
         self._staged = None
