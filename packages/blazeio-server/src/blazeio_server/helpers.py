@@ -154,7 +154,8 @@ class RequestHelpers(ResponseWriting):
         self._store = value
         # The dict becomes the instance __dict__, so its keys are plain attributes -- no
         # __getattr__ hook, which would slow every attribute access on r. Slots still win.
-        self.__dict__ = value if isinstance(value, dict) else {}
+        # (The concrete BlazeioProtocol declares the __dict__ slot; this layer does not.)
+        setattr(self, "__dict__", value if isinstance(value, dict) else {})  # noqa: B010
 
 
 def client_address(peer_host: str, headers: Headers, trusted: frozenset[str]) -> str:
