@@ -42,3 +42,44 @@ def canned(response: bytes, close: bool = True) -> Handler:
             writer.close()
 
     return handle
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+def http_proxy(log: list[bytes], require_auth: str | None = None) -> Handler:
+    """A forwarding proxy: CONNECT tunnels, absolute-form requests passed to the origin as they are."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from urllib.parse import urlsplit
+
+        try:
+            head = await read_head(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+            return
+        log.append(head)
+        method, target, _ = head.split(b"\r\n", 1)[0].decode().split(" ")
+        if require_auth and f"proxy-authorization: {require_auth}".encode() not in head.lower():
+            writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+            writer.close()
+            return
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+            up_reader, up_writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        else:
+            url = urlsplit(target)
+            up_reader, up_writer = await asyncio.open_connection(url.hostname, url.port)
+            up_writer.write(head)  # origin servers must accept the absolute form too (RFC 9112 §3.2.2)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+    return handle

@@ -248,3 +248,40 @@ async def test_200_concurrent_requests_share_the_pool(base: str) -> None:
     assert targets == [f"/info?i={i}" for i in range(200)]
     assert pool.idle_connections <= 50
     pool.close()
+
+
+async def test_requests_through_an_http_proxy_plain_and_tunnelled(base: str) -> None:
+    import base64
+
+    from peers import http_proxy, raw_server
+
+    trustme = pytest.importorskip("trustme")
+    seen: list[bytes] = []
+    credentials = "Basic " + base64.b64encode(b"user:p@ss").decode()
+    async with raw_server(http_proxy(seen, require_auth=credentials.lower())) as proxy_url:
+        proxy = proxy_url.replace("http://", "http://user:p%40ss@")
+        pool = io.Pool()
+        async with io.getSession.get(f"{base}/info", proxy=proxy, pool=pool) as resp:
+            assert resp.status_code == 200, (resp.status_code, seen)
+            assert (await resp.json()).target == "/info"
+        assert seen[-1].startswith(f"GET {base}/info HTTP/1.1".encode())
+
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        web = server_app()
+        task = asyncio.create_task(web.run("127.0.0.1", 0, ssl=server_context))
+        await web
+        try:
+            client_context = ssl.create_default_context()
+            ca.configure_trust(client_context)
+            async with io.getSession.get(f"{web.server_address}/info", proxy=proxy, ssl=client_context, pool=pool) as r:
+                assert r.status_code == 200 and (await r.json()).target == "/info"
+            assert seen[-1].startswith(f"CONNECT 127.0.0.1:{web.port} HTTP/1.1".encode())
+        finally:
+            pool.close()
+            await web.exit()
+            await task
+        with pytest.raises(io.ProxyError):
+            async with io.getSession.get(f"{base}/info".replace("http://", "https://"), proxy=proxy_url):
+                pass

@@ -165,3 +165,13 @@ async def test_stdlib_http_client_keep_alive_and_chunked_upload() -> None:
             return out
 
         assert await asyncio.to_thread(client) == [b"POST /echo chunked", b"one,two"]
+
+
+async def test_absolute_form_targets_are_routed_like_origin_form() -> None:
+    async with running(echo_app()) as web:
+        replies = await exchange(
+            web.port,
+            b"GET http://t:1/echo?x=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+            b"GET http://t?y HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        )
+    assert [(r.status, r.body) for r in replies] == [(200, b"GET /echo?x=1 "), (404, b"Not Found")]

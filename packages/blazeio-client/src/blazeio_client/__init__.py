@@ -6,7 +6,7 @@ It depends on blazeio-common only and never imports the server.
 from __future__ import annotations
 
 from blazeio_client.__about__ import __version__
-from blazeio_client.connection import ConnectError
+from blazeio_client.connection import ConnectError, ProxyError
 from blazeio_client.get_session import getSession
 from blazeio_client.pool import Pool
 from blazeio_client.rvtools import Rvtools
@@ -19,6 +19,7 @@ __all__ = [
     "ConnectTimeout",
     "Pool",
     "PoolTimeout",
+    "ProxyError",
     "ReadTimeout",
     "Rvtools",
     "Session",

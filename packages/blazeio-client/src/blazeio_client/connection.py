@@ -11,13 +11,17 @@ from blazeio_common import BlazeioException, ServerDisconnected
 from blazeio_common.http import NEED_DATA, ResponseReceiver
 from blazeio_common.http.receive import ResponseEvent
 
-__all__ = ["ClientConnection", "ConnectError", "open_connection"]
+__all__ = ["ClientConnection", "ConnectError", "ProxyError", "open_connection", "open_tunnel"]
 
 _READ_HIGH_WATER = 1 << 20
 
 
 class ConnectError(BlazeioException, ConnectionError):
     """The connection could not be made (refused, unreachable, TLS handshake failed)."""
+
+
+class ProxyError(BlazeioException, ConnectionError):
+    """The proxy refused the tunnel (its status is in the message)."""
 
 
 class ClientConnection(asyncio.Protocol):
@@ -138,3 +142,44 @@ async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, with
     except OSError as exc:
         raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
     return protocol
+
+
+async def open_tunnel(
+    proxy_host: str,
+    proxy_port: int,
+    target_host: str,
+    target_port: int,
+    tls: ssl.SSLContext | None,
+    proxy_authorization: str | None,
+    within: float | None,
+) -> ClientConnection:
+    """A connection to ``target`` through an HTTP proxy's CONNECT tunnel (RFC 9110 §9.3.6), then TLS."""
+    connection = await open_connection(proxy_host, proxy_port, None, within)
+    authority = f"[{target_host}]" if ":" in target_host else target_host
+    authority = f"{authority}:{target_port}"
+    head = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
+    if proxy_authorization:
+        head += f"Proxy-Authorization: {proxy_authorization}\r\n"
+    connection.receiver.request_method = "CONNECT"
+    connection.write((head + "\r\n").encode("latin-1"))
+    from blazeio_common.http import Response  # noqa: PLC0415
+
+    event = await connection.next_event(within)
+    if not isinstance(event, Response) or not 200 <= event.status_code < 300:
+        connection.close()
+        status = getattr(event, "status_code", "no answer")
+        raise ProxyError(f"the proxy refused CONNECT {authority}: {status}")
+    connection.receiver = ResponseReceiver("GET")  # the tunnel carries a fresh HTTP exchange
+    if tls is not None:
+        loop = asyncio.get_running_loop()
+        assert connection.transport is not None
+        try:
+            async with asyncio.timeout(within):
+                transport = await loop.start_tls(connection.transport, connection, tls, server_hostname=target_host)
+        except TimeoutError:
+            connection.close()
+            raise ConnectTimeout(f"no TLS handshake with {authority} through the proxy within {within} s") from None
+        if transport is None:
+            raise ConnectError("TLS could not start on the proxy tunnel")
+        connection.transport = cast(asyncio.Transport, transport)
+    return connection

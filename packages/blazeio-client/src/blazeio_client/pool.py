@@ -11,12 +11,12 @@ import asyncio
 import ssl
 from collections import deque
 
-from blazeio_client.connection import ClientConnection, open_connection
+from blazeio_client.connection import ClientConnection, open_connection, open_tunnel
 from blazeio_client.timeouts import PoolTimeout
 
 __all__ = ["Pool"]
 
-Key = tuple[int, str, str, int, int]
+Key = tuple[int, str, str, int, int, str]
 
 
 class Pool:
@@ -32,11 +32,18 @@ class Pool:
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     @staticmethod
-    def key(scheme: str, host: str, port: int, tls: ssl.SSLContext | None) -> Key:
-        return (id(asyncio.get_running_loop()), scheme, host, port, id(tls) if tls is not None else 0)
+    def key(scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
+        return (id(asyncio.get_running_loop()), scheme, host, port, id(tls) if tls is not None else 0, proxy)
 
     async def acquire(
-        self, key: Key, host: str, port: int, tls: ssl.SSLContext | None, connect: float | None, pool: float | None
+        self,
+        key: Key,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext | None,
+        connect: float | None,
+        pool: float | None,
+        proxy: tuple[str, int, str | None] | None = None,
     ) -> tuple[ClientConnection, bool]:
         """A connection for ``key``: an idle one (reused=True) or a new one within the limits."""
         loop = asyncio.get_running_loop()
@@ -54,7 +61,12 @@ class Pool:
                 self._open[key] = self._open.get(key, 0) + 1
                 self._total += 1
                 try:
-                    connection = await open_connection(host, port, tls, connect)
+                    if proxy is None:
+                        connection = await open_connection(host, port, tls, connect)
+                    elif tls is not None:  # https through a proxy: a CONNECT tunnel, then TLS
+                        connection = await open_tunnel(proxy[0], proxy[1], host, port, tls, proxy[2], connect)
+                    else:  # http through a proxy: absolute-form requests to the proxy itself
+                        connection = await open_connection(proxy[0], proxy[1], None, connect)
                 except BaseException:
                     self._forget(key)
                     raise

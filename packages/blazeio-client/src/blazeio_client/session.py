@@ -82,6 +82,7 @@ class Session:
         max_decoded_size: int = DEFAULT_MAX_DECODED_SIZE,
         progress: Callable[[int, int | None], Any] | None = None,
         pool: Pool | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
@@ -97,6 +98,7 @@ class Session:
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
+        self.proxy = _proxy(proxy) if proxy else None
         self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
         self._connection: ClientConnection | None = None
         self._key: Key | None = None
@@ -182,7 +184,13 @@ class Session:
             if self.method in ("POST", "PUT", "PATCH"):
                 headers["Content-Length"] = "0"
             self._request_done = True
-        return serialise_request_head(self.method, self.url.target, headers)
+        target = self.url.target
+        if self.proxy is not None and not self.url.tls:
+            # RFC 9112 §3.2.2: a request to a proxy carries the absolute URI.
+            target = str(self.url)
+            if self.proxy[2] and "proxy-authorization" not in headers:
+                headers["Proxy-Authorization"] = self.proxy[2]
+        return serialise_request_head(self.method, target, headers)
 
     async def _send(self) -> None:
         head = self._head()
@@ -215,9 +223,10 @@ class Session:
 
     async def _connect(self) -> tuple[ClientConnection, bool]:
         url = self.url
-        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls)
+        proxy = self.proxy
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
         connection, reused = await self.pool.acquire(
-            self._key, url.host, url.port, self._tls, self.timeout.connect, self.timeout.pool
+            self._key, url.host, url.port, self._tls, self.timeout.connect, self.timeout.pool, proxy
         )
         self._connection = connection
         return connection, reused
@@ -479,3 +488,19 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<Session {self.method} {self.url} {self.status_code or '...'}>"
+
+
+def _proxy(url: str) -> tuple[str, int, str | None]:
+    """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
+    import base64  # noqa: PLC0415
+    from urllib.parse import unquote as _unquote  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
+    auth = None
+    if parts.username is not None:
+        pair = f"{_unquote(parts.username)}:{_unquote(parts.password or '')}".encode()
+        auth = "Basic " + base64.b64encode(pair).decode()
+    return parts.hostname, parts.port or 80, auth

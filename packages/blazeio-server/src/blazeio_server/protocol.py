@@ -89,7 +89,10 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self._expect_continue = False
         else:
             self.method = request.method
-            self.tail = target = request.target
+            target = request.target
+            if target[0] != "/" and "://" in target:
+                target = _origin_form(target)
+            self.tail = target
             self.path, _, self.query = target.partition("?")
             self.version = request.version
             self.headers = request.headers
@@ -372,6 +375,14 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
 
     def __repr__(self) -> str:
         return f"<BlazeioProtocol {self.ip_host}:{self.ip_port} {self.method} {self.tail}>"
+
+
+def _origin_form(target: str) -> str:
+    """``http://host:8080/a?b`` -> ``/a?b``: RFC 9112 §3.2.2, a server MUST accept the absolute-form."""
+    rest = target.split("://", 1)[1]
+    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    tail = rest[cut:]
+    return tail if tail.startswith("/") else "/" + tail
 
 
 class ConnectionTaskShield:
