@@ -181,5 +181,5 @@ async def open_tunnel(
             raise ConnectTimeout(f"no TLS handshake with {authority} through the proxy within {within} s") from None
         if transport is None:
             raise ConnectError("TLS could not start on the proxy tunnel")
-        connection.transport = cast(asyncio.Transport, transport)
+        connection.transport = transport
     return connection
