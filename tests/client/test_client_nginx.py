@@ -1,0 +1,97 @@
+"""The client against nginx (Debian), started from a temporary config on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import blazeio_client as io
+
+CONF = """
+worker_processes 1; daemon off; pid {dir}/nginx.pid; error_log {dir}/error.log; {user}
+events {{ worker_connections 256; }}
+http {{
+    access_log off; sendfile on;
+    client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
+    uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+    gzip on; gzip_types text/plain; gzip_min_length 100;
+    types {{ text/plain txt; application/octet-stream bin; }}
+    server {{
+        listen 127.0.0.1:{port}; root {dir}/root;
+        location = /redirect {{ return 301 /text.txt; }}
+    }}
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide the system peer 'nginx'")
+        pytest.skip("system peer 'nginx' is not installed")
+    work = tmp_path_factory.mktemp("nginx")
+    os.chmod(work, 0o755)
+    (work / "tmp").mkdir()
+    (work / "root").mkdir()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    user = "user root;" if os.geteuid() == 0 else ""
+    (work / "nginx.conf").write_text(CONF.format(dir=work, port=port, user=user))
+    proc = subprocess.Popen([binary, "-c", str(work / "nginx.conf")], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"nginx did not start: {(work / 'error.log').read_text()}")
+                import time
+
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", work / "root"
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        proc.wait(10)
+
+
+async def test_keep_alive_gzip_and_redirects_against_nginx(nginx: tuple[str, Path]) -> None:
+    base, root = nginx
+    text = "nginx serves text, gzip-encoded. " * 200
+    await asyncio.to_thread((root / "text.txt").write_text, text)
+    pool = io.Pool()
+    try:
+        async with io.getSession.get(f"{base}/text.txt", pool=pool) as resp:
+            assert resp.headers["content-encoding"] == "gzip"  # we asked for gzip, deflate, br
+            assert await resp.text() == text
+            assert resp.received_len < len(text)  # compressed bytes on the wire
+        async with io.getSession.get(f"{base}/redirect", pool=pool, follow_redirects=True) as resp:
+            assert resp.path == "/text.txt" and await resp.text() == text
+        assert pool.idle_connections == 1  # one keep-alive connection served all three exchanges
+    finally:
+        pool.close()
+
+
+async def test_a_large_download_from_nginx_is_byte_exact(nginx: tuple[str, Path]) -> None:
+    base, root = nginx
+    payload = os.urandom(2 * 1024 * 1024)
+    await asyncio.to_thread((root / "big.bin").write_bytes, payload)
+    digest = hashlib.sha256()
+    async with io.getSession.get(f"{base}/big.bin") as resp:
+        async for chunk in resp:
+            digest.update(chunk)
+        assert resp.received_len == resp.content_length == len(payload)
+    assert digest.digest() == hashlib.sha256(payload).digest()
+    io.getSession.close()
