@@ -27,6 +27,7 @@ from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
 from blazeio_server.routing import Router
 from blazeio_server.settings import ServerSettings
+from blazeio_server.workers import announce_ready, worker_socket
 
 __all__ = ["App"]
 
@@ -128,6 +129,7 @@ class App(Router):
         try:
             await plog.cyan(f"Blazeio {__version__}", f"{self.name} listening on {self.server_address}")
             self._started.set()
+            announce_ready()
             await self._exit_requested.wait()
             await self._shutdown()
         finally:
@@ -149,8 +151,30 @@ class App(Router):
             plog.emit("b_red", "Cannot accept a connection", traceback.format_exc())
             raise
 
-    def runner(self, host: str | None = None, port: int | None = None, **kwargs: Any) -> App:
-        """Blocking: run the process loop (see ``io.ioConf``) until the server has shut down."""
+    def runner(
+        self, host: str | None = None, port: int | None = None, *, workers: int | None = None, **kwargs: Any
+    ) -> App:
+        """Blocking: run the process loop (see ``io.ioConf``) until the server has shut down.
+
+        ``workers=N`` (or ``BLAZEIO_WORKERS``) runs N supervised worker processes on one port.
+        """
+        count = workers if workers is not None else int(os.environ.get("BLAZEIO_WORKERS", "1"))
+        reload = bool(kwargs.pop("reload", False))
+        inherited = worker_socket()  # in a worker: the supervisor's listening socket
+        if (count > 1 or reload) and inherited is None:
+            from blazeio_server.workers import serve_with_workers  # noqa: PLC0415
+
+            serve_with_workers(
+                os.environ.get("BLAZEIO_HOST", host or self.host),
+                int(os.environ.get("BLAZEIO_PORT", port if port is not None else self.port)),
+                max(1, count),
+                self.settings.backlog,
+                reload=reload,
+                shutdown_timeout=self.settings.shutdown_timeout,
+            )
+            return self
+        if inherited is not None:
+            kwargs["sock"] = inherited
         loop = ioConf.loop
         try:
             loop.run_until_complete(self.run(host, port, handle_signals=True, **kwargs))

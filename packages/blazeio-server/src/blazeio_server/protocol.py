@@ -16,7 +16,9 @@ away the handler task is cancelled at once (unless shielded) and writes raise
 from __future__ import annotations
 
 import asyncio
+import logging
 import traceback
+from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
@@ -29,7 +31,9 @@ from blazeio_server.responses import Abort, current_request
 if TYPE_CHECKING:
     from blazeio_server.app import App
 
-__all__ = ["BlazeioProtocol", "ConnectionTaskShield"]
+__all__ = ["ACCESS_LOG", "BlazeioProtocol", "ConnectionTaskShield"]
+
+ACCESS_LOG = logging.getLogger("blazeio.access")
 
 _IDLE, _HEADER = 1, 2
 
@@ -208,6 +212,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 if request is None:
                     break
                 self._reset(request)
+                started = perf_counter() if self.settings.access_log else 0.0
                 self._handler_running = True
                 token = current_request.set(self)
                 try:
@@ -230,8 +235,12 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     if self._uploads:
                         self._close_uploads()
                 if self.gone:
+                    if self.settings.access_log:
+                        self._log_access(started)
                     break
                 await self._finish_response()
+                if self.settings.access_log:
+                    self._log_access(started)
                 if not self.keep_alive or self._closed or app.closing:
                     break
                 if not await self._finish_body():
@@ -358,6 +367,14 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self.transport.close()
         else:
             await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
+
+    def _log_access(self, started: float) -> None:
+        # Common-log-like: client, request line, status, duration (stdlib logging: route it anywhere).
+        ACCESS_LOG.info(
+            '%s:%s "%s %s HTTP/%s" %s %.2fms',
+            self.ip_host, self.ip_port, self.method, self.tail, self.version,
+            self.status or "-", (perf_counter() - started) * 1000,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Close the connection."""

@@ -41,6 +41,7 @@ class ServerSettings:
     - ``compress``: negotiate gzip/br for text-like responses (off by default; a response can also
       opt in with an explicit ``Content-Encoding`` header); ``compress_min_size``: smaller bodies
       are sent as they are;
+    - ``access_log``: one line per request on the ``blazeio.access`` stdlib logger (off by default);
     - ``max_decoded_size``: the cap when ``r.pull(decode=True)`` inflates a compressed request body.
     """
 
@@ -64,6 +65,7 @@ class ServerSettings:
     spool_threshold: int = 1 << 20
     trusted_proxies: frozenset[str] = frozenset()
     compress: bool = False
+    access_log: bool = False
     compress_min_size: int = 1024
     max_decoded_size: int = 1 << 30
 
