@@ -129,3 +129,42 @@ def test_workers_share_the_port_restart_on_crash_reload_on_hup_and_drain_on_term
         proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert not supervisor.is_running() or supervisor.status() == psutil.STATUS_ZOMBIE
+
+
+def test_reload_restarts_the_worker_when_a_source_file_changes(tmp_path: Path) -> None:
+    (tmp_path / "pidapp.py").write_text(APP)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "Blazeio", "serve", "pidapp:web", "--reload", "--port", "0"],
+        cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"}, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        port = 0
+        for line in proc.stdout:
+            if match := re.search(r"worker\(s\) on 127\.0\.0\.1:(\d+)", line):
+                port = int(match.group(1))
+                break
+        supervisor = psutil.Process(proc.pid)
+        (before,) = workers_of(supervisor, 1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if get_pid(port) == before:
+                    break
+            except OSError:
+                time.sleep(0.05)  # the worker is starting
+        (tmp_path / "pidapp.py").write_text(APP + "\n# edited\n")
+        (after,) = workers_of(supervisor, 1, exclude={before})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if get_pid(port) == after:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        assert get_pid(port) == after
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
