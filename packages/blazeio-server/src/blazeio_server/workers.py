@@ -7,10 +7,10 @@ the parent binds one listening socket and starts N copies of the same command li
 One shared socket rather than SO_REUSEPORT: with SO_REUSEPORT each worker owns a queue, and
 connections queued on a worker that dies are reset; a shared queue loses none.
 
-Supervision: a worker that exits unexpectedly is restarted with backoff (0.5 s doubling to
-10 s, reset after 30 s of health). SIGTERM/SIGINT stop every worker gracefully and wait for
-them; SIGHUP restarts them one by one, each new worker listening before the old one stops,
-so the port never goes unserved (zero-downtime reload). ``reload=True`` (development)
+Supervision (psutil for process trees): a worker that exits unexpectedly is restarted with
+backoff (0.5 s doubling to 10 s, reset after 30 s of health). SIGTERM/SIGINT stop every
+worker gracefully and wait for them; SIGHUP restarts them one by one, each new worker
+listening before the old one stops, so the port never goes unserved (zero-downtime reload). ``reload=True`` (development)
 restarts the workers whenever a ``.py`` file under the current directory changes.
 """
 
@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 __all__ = ["WORKER_FD", "serve_with_workers"]
 
@@ -56,8 +58,14 @@ class _Worker:
         return bool(readable) and os.read(self.ready_fd, 1) == b"1"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+        if self.proc.poll() is not None:
+            return
+        if sig == signal.SIGKILL:
+            # A forced stop takes the worker's whole tree: processes its handlers started too.
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(self.proc.pid).children(recursive=True):
+                    child.kill()
+        self.proc.send_signal(sig)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
