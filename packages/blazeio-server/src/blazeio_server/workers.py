@@ -10,8 +10,9 @@ connections queued on a worker that dies are reset; a shared queue loses none.
 Supervision (psutil for process trees): a worker that exits unexpectedly is restarted with
 backoff (0.5 s doubling to 10 s, reset after 30 s of health). SIGTERM/SIGINT stop every
 worker gracefully and wait for them; SIGHUP restarts them one by one, each new worker
-listening before the old one stops, so the port never goes unserved (zero-downtime reload). ``reload=True`` (development)
-restarts the workers whenever a ``.py`` file under the current directory changes.
+listening before the old one stops, so the port never goes unserved (zero-downtime reload).
+``reload=True`` (development) restarts the workers whenever a ``.py`` file under the current
+directory changes.
 """
 
 from __future__ import annotations
