@@ -44,7 +44,13 @@ def _field_pairs(headers: HeaderInput | Headers | None) -> Iterable[tuple[str, A
 
 
 def serialise_fields(headers: HeaderInput | Headers | None) -> bytes:
-    """Field lines, names as given; list values become repeated lines. Validates everything."""
+    """Field lines, names as given; list values become repeated lines. Validates everything.
+
+    A ``Headers`` object holds only lines validated when they were added (or parsed), so it is
+    written as it is.
+    """
+    if isinstance(headers, Headers):
+        return "".join(f"{name}: {value}\r\n" for name, value in headers._items).encode("latin-1")
     lines: list[str] = []
     for name, value in _field_pairs(headers):
         values = value if isinstance(value, (list, tuple)) else (value,)
