@@ -231,7 +231,8 @@ class App(Router):
         server.close()  # stop accepting
         in_flight = []
         for connection in list(self.connections):
-            if connection._timer_kind == 1 or (not connection._handler_running and connection.receiver.buffered == 0):
+            idle = not connection._handler_running and connection.receiver.buffered == 0
+            if idle and connection._served:
                 connection.close()  # idle keep-alive connections go at once
             else:
                 connection.keep_alive = False  # in flight: the response says Connection: close

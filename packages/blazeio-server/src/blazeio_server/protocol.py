@@ -46,6 +46,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         "__weakref__",
         "_deadline",
         "_handler_running",
+        "_served",
         "_task",
         "_timer_kind",
         "app",
@@ -76,6 +77,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._timer_kind = 0
         self._task: asyncio.Task[None] | None = None
         self._handler_running = False
+        self._served = 0
         self.cancel_on_disconnect = True
         self._store = None
         self.ip_host = self.peer_host = ""
@@ -239,6 +241,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                         self._log_access(started)
                     break
                 await self._finish_response()
+                self._served += 1
                 if self.settings.access_log:
                     self._log_access(started)
                 if not self.keep_alive or self._closed or app.closing:
@@ -274,7 +277,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 self._timer_kind = 0
                 return event
             if event is NEED_DATA:
-                if self._closed or self.app.closing:
+                # On shutdown a connection that has not had its first request yet still gets it
+                # (it was accepted, so the client expects an answer); only idle ones stop here.
+                if self._closed or (self.app.closing and self._served):
                     return None
                 self._arm(_HEADER if receiver.buffered else _IDLE)
                 try:
