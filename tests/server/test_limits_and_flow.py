@@ -189,3 +189,22 @@ async def test_writes_after_a_disconnect_raise_client_disconnected() -> None:
         await asyncio.wait_for(started.wait(), TIMEOUT)
         writer.close()
         assert isinstance(await asyncio.wait_for(result, TIMEOUT), ConnectionError)
+
+
+async def test_a_client_that_stalls_mid_body_gets_408() -> None:
+    web = io.App("127.0.0.1", 0, body_timeout=0.3)
+
+    @web.add_route
+    async def _upload(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text(str(len(await r.read_body())))
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        started = time.monotonic()
+        writer.write(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf!")  # 5 of 10 bytes
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # answered, then closed
+        elapsed = time.monotonic() - started
+        writer.close()
+    (reply,) = parse(raw)
+    assert (reply.status, reply.keep_alive) == (408, False)
+    assert 0.3 <= elapsed < 3.0

@@ -20,6 +20,11 @@ class ConnectError(BlazeioException, ConnectionError):
     """The connection could not be made (refused, unreachable, TLS handshake failed)."""
 
 
+def _expire(waiter: asyncio.Future[None], within: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(ReadTimeout(f"no response data for {within} s"))
+
+
 class ProxyError(BlazeioException, ConnectionError):
     """The proxy refused the tunnel (its status is in the message)."""
 
@@ -108,14 +113,16 @@ class ClientConnection(asyncio.Protocol):
             if self._reading_paused and self.transport:
                 self._reading_paused = False
                 self.transport.resume_reading()
-            self._data_waiter = self.loop.create_future()
+            waiter = self._data_waiter = self.loop.create_future()
+            # A timer that fails the waiter: cheaper than an asyncio.timeout context per wait,
+            # and it never cancels the task (so no uncancel bookkeeping).
+            timer = None if within is None else self.loop.call_later(within, _expire, waiter, within)
             try:
-                async with asyncio.timeout(within):
-                    await self._data_waiter
-            except TimeoutError:
-                raise ReadTimeout(f"no response data for {within} s") from None
+                await waiter
             finally:
                 self._data_waiter = None
+                if timer is not None:
+                    timer.cancel()
 
     def close(self) -> None:
         self.closed = True
