@@ -133,3 +133,20 @@ async def test_read_body_limit_answers_413() -> None:
             web.port, b"POST /capped HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n01234567890"
         )
     assert reply.status == 413
+
+
+async def test_trailers_of_a_chunked_body_are_readable_after_it() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _sum(r: io.BlazeioProtocol) -> None:
+        body = await r.read_body()
+        await io.Deliver.text(f"{body.decode()} {r.trailers.get('x-sum')} {len(r.trailers)}")
+
+    async with running(web):
+        replies = await exchange(
+            web.port,
+            b"POST /sum HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 3\r\n\r\n"
+            b"POST /sum HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\nde",
+        )
+    assert [r.body for r in replies] == [b"abc 3 1", b"de None 0"]

@@ -8,7 +8,7 @@ from typing import cast
 
 from blazeio_client.timeouts import ConnectTimeout, ReadTimeout, WriteTimeout
 from blazeio_common import BlazeioException, ServerDisconnected
-from blazeio_common.http import NEED_DATA, ResponseReceiver
+from blazeio_common.http import NEED_DATA, Response, ResponseReceiver
 from blazeio_common.http.receive import ResponseEvent
 
 __all__ = ["ClientConnection", "ConnectError", "ProxyError", "open_connection", "open_tunnel"]
@@ -62,8 +62,7 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if not self.receiver._eof:
-            self.receiver.feed_eof()
+        self.receiver.feed_eof()
         self._wake_reader()
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
@@ -132,7 +131,7 @@ class ClientConnection(asyncio.Protocol):
     @property
     def idle_ok(self) -> bool:
         """Usable for another exchange: open, nothing unread buffered, no EOF seen."""
-        return not self.closed and not self.receiver.buffered and not self.receiver._eof
+        return not self.closed and not self.receiver.buffered and not self.receiver.eof
 
 
 async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, within: float | None) -> ClientConnection:
@@ -169,8 +168,6 @@ async def open_tunnel(
         head += f"Proxy-Authorization: {proxy_authorization}\r\n"
     connection.receiver.request_method = "CONNECT"
     connection.write((head + "\r\n").encode("latin-1"))
-    from blazeio_common.http import Response  # noqa: PLC0415
-
     event = await connection.next_event(within)
     if not isinstance(event, Response) or not 200 <= event.status_code < 300:
         connection.close()

@@ -30,6 +30,7 @@ from blazeio_common import (
     ddict,
     dumps,
     loads,
+    url_encode,
 )
 from blazeio_common.http import (
     ChunkedWriter,
@@ -128,8 +129,6 @@ class Session:
             headers.setdefault("Content-Type", "application/json")
             return dumps(json, indent=0).encode()
         if form is not None:
-            from blazeio_common import url_encode  # noqa: PLC0415
-
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             return "&".join(f"{url_encode(k)}={url_encode(v)}" for k, v in form.items()).encode()
         if body is None:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from blazeio_common import BlazeioException, Err, ddict
+from blazeio_common import BlazeioException, Err, ddict, url_encode
 from blazeio_other.sigv4 import UNSIGNED_PAYLOAD, Credentials, canonical_path, presign_query, sign_headers
 
 __all__ = ["S3", "S3Error"]
@@ -188,8 +188,6 @@ class S3:
         """Every key under ``prefix`` (ListObjectsV2, following continuation tokens)."""
         import xmltodict  # noqa: PLC0415
 
-        from blazeio_common import url_encode  # noqa: PLC0415
-
         keys: list[ddict] = []
         token: str | None = None
         while True:
@@ -224,8 +222,6 @@ class S3:
         part_size = max(part_size, MIN_PART)
         _, data = await self._call("POST", path, query="uploads", headers={"content-type": content_type})
         upload_id = xmltodict.parse(data)["InitiateMultipartUploadResult"]["UploadId"]
-        from blazeio_common import url_encode  # noqa: PLC0415
-
         uid = url_encode(upload_id)
         etags: list[str] = []
         try:

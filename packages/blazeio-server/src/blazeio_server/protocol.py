@@ -109,7 +109,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self._body_complete = request.content_length == 0
             self._expect_continue = request.expect_continue
         self._body_consumers = 0
-        self._trailers: Headers | None = None
+        self._trailers = None
         self._continue_sent = False
         self._raw_mode = False
         self._prepared = False

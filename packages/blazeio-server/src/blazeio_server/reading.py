@@ -48,7 +48,7 @@ class BodyReading:
     _body_complete: bool
     _body_consumers: int
     _body_waiter: asyncio.Future[None] | None
-    _trailers: Headers | None
+    _trailers: EndOfMessage | None  # the body's end event: its trailers are made only when asked for
     _expect_continue: bool
     _raw_mode: bool
     _closed: bool
@@ -139,7 +139,7 @@ class BodyReading:
                     self._maybe_resume_reading()
                     yield event.data
                 elif type(event) is EndOfMessage:
-                    self._trailers = event._trailers
+                    self._trailers = event
                     self._complete_body()
                     return
                 elif event is NEED_DATA:
@@ -160,7 +160,7 @@ class BodyReading:
     @property
     def trailers(self) -> Headers:
         """Trailer fields of a chunked request body (empty until the body was read)."""
-        return self._trailers if self._trailers is not None else Headers()
+        return self._trailers.trailers if self._trailers is not None else Headers()
 
     async def read_body(self, limit: int | None = None) -> bytes:
         """The whole decoded body; raises ``ProtocolError(413)`` past ``limit`` bytes (never buffered whole first)."""

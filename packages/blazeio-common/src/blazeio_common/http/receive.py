@@ -72,7 +72,13 @@ class _Receiver:
         self._buf += data
 
     def feed_eof(self) -> None:
+        """The peer closed its side; idempotent."""
         self._eof = True
+
+    @property
+    def eof(self) -> bool:
+        """True once ``feed_eof`` was called: no more bytes will come."""
+        return self._eof
 
     @property
     def buffered(self) -> int:
