@@ -63,6 +63,25 @@ def server_app() -> io.App:
 
 
 @pytest.fixture
+async def tls_server() -> object:
+    """The test app over TLS with a throwaway CA: yields (https base URL, a client context trusting it)."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    web = server_app()
+    task = asyncio.create_task(web.run("127.0.0.1", 0, ssl=server_context))
+    await web
+    try:
+        yield web.server_address, client_context
+    finally:
+        await web.exit()
+        await task
+
+
+@pytest.fixture
 async def base() -> object:
     async with running(server_app()) as web:
         yield web.server_address
@@ -177,25 +196,14 @@ async def test_header_injection_is_refused_before_sending(base: str) -> None:
             pass
 
 
-async def test_https_on_any_port_is_tls_and_verified() -> None:
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    web = server_app()
-    task = asyncio.create_task(web.run("127.0.0.1", 0, ssl=server_context))
-    await web
-    try:
-        client_context = ssl.create_default_context()
-        ca.configure_trust(client_context)
-        async with io.getSession.get(f"{web.server_address}/info", ssl=client_context) as resp:
-            assert resp.status_code == 200
-        with pytest.raises(ssl.SSLCertVerificationError):
-            async with io.getSession.get(f"{web.server_address}/info"):  # system trust store: refused
-                pass
-    finally:
-        await web.exit()
-        await task
+async def test_https_on_any_port_is_tls_and_verified(tls_server: tuple[str, ssl.SSLContext]) -> None:
+    url, client_context = tls_server
+    assert url.startswith("https://127.0.0.1:")  # not port 443: https means TLS on any port
+    async with io.getSession.get(f"{url}/info", ssl=client_context) as resp:
+        assert resp.status_code == 200
+    with pytest.raises(ssl.SSLCertVerificationError):
+        async with io.getSession.get(f"{url}/info"):  # system trust store: refused
+            pass
 
 
 async def test_file_iterable_and_multipart_bodies_stream(base: str, tmp_path: object) -> None:
@@ -250,12 +258,13 @@ async def test_200_concurrent_requests_share_the_pool(base: str) -> None:
     pool.close()
 
 
-async def test_requests_through_an_http_proxy_plain_and_tunnelled(base: str) -> None:
+async def test_requests_through_an_http_proxy_plain_and_tunnelled(
+    base: str, tls_server: tuple[str, ssl.SSLContext]
+) -> None:
     import base64
 
     from peers import http_proxy, raw_server
 
-    trustme = pytest.importorskip("trustme")
     seen: list[bytes] = []
     credentials = "Basic " + base64.b64encode(b"user:p@ss").decode()
     async with raw_server(http_proxy(seen, require_auth=credentials.lower())) as proxy_url:
@@ -266,22 +275,11 @@ async def test_requests_through_an_http_proxy_plain_and_tunnelled(base: str) -> 
             assert (await resp.json()).target == "/info"
         assert seen[-1].startswith(f"GET {base}/info HTTP/1.1".encode())
 
-        ca = trustme.CA()
-        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(server_context)
-        web = server_app()
-        task = asyncio.create_task(web.run("127.0.0.1", 0, ssl=server_context))
-        await web
-        try:
-            client_context = ssl.create_default_context()
-            ca.configure_trust(client_context)
-            async with io.getSession.get(f"{web.server_address}/info", proxy=proxy, ssl=client_context, pool=pool) as r:
-                assert r.status_code == 200 and (await r.json()).target == "/info"
-            assert seen[-1].startswith(f"CONNECT 127.0.0.1:{web.port} HTTP/1.1".encode())
-        finally:
-            pool.close()
-            await web.exit()
-            await task
+        tls_url, client_context = tls_server
+        async with io.getSession.get(f"{tls_url}/info", proxy=proxy, ssl=client_context, pool=pool) as r:
+            assert r.status_code == 200 and (await r.json()).target == "/info"
+        assert seen[-1].startswith(f"CONNECT {tls_url.removeprefix('https://')} HTTP/1.1".encode())
+        pool.close()
         with pytest.raises(io.ProxyError):
             async with io.getSession.get(f"{base}/info".replace("http://", "https://"), proxy=proxy_url):
                 pass

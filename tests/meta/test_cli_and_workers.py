@@ -86,20 +86,23 @@ def workers_of(supervisor: psutil.Process, count: int, exclude: set[int] = froze
     raise AssertionError(f"expected {count} workers, have {supervisor.children()}")
 
 
-def test_workers_share_the_port_restart_on_crash_reload_on_hup_and_drain_on_term(tmp_path: Path) -> None:
+def start_serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[str], int]:
+    """``python -m Blazeio serve pidapp:web <flags> --port 0``; returns the process and its port."""
     (tmp_path / "pidapp.py").write_text(APP)
-    env = {**os.environ, "NO_COLOR": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "Blazeio", "serve", "pidapp:web", "--workers", "2", "--port", "0"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "Blazeio", "serve", "pidapp:web", *flags, "--port", "0"],
+        cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"}, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if match := re.search(r"worker\(s\) on 127\.0\.0\.1:(\d+)", line):
+            return proc, int(match.group(1))
+    raise AssertionError("the supervisor did not start")
+
+
+def test_workers_share_the_port_restart_on_crash_reload_on_hup_and_drain_on_term(tmp_path: Path) -> None:
+    proc, port = start_serve(tmp_path, "--workers", "2")
     try:
-        assert proc.stdout is not None
-        port = 0
-        for line in proc.stdout:
-            if match := re.search(r"worker\(s\) on 127\.0\.0\.1:(\d+)", line):
-                port = int(match.group(1))
-                break
         supervisor = psutil.Process(proc.pid)
         first = workers_of(supervisor, 2)
         deadline = time.monotonic() + 20
@@ -132,18 +135,8 @@ def test_workers_share_the_port_restart_on_crash_reload_on_hup_and_drain_on_term
 
 
 def test_reload_restarts_the_worker_when_a_source_file_changes(tmp_path: Path) -> None:
-    (tmp_path / "pidapp.py").write_text(APP)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "Blazeio", "serve", "pidapp:web", "--reload", "--port", "0"],
-        cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"}, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc, port = start_serve(tmp_path, "--reload")
     try:
-        assert proc.stdout is not None
-        port = 0
-        for line in proc.stdout:
-            if match := re.search(r"worker\(s\) on 127\.0\.0\.1:(\d+)", line):
-                port = int(match.group(1))
-                break
         supervisor = psutil.Process(proc.pid)
         (before,) = workers_of(supervisor, 1)
         deadline = time.monotonic() + 20

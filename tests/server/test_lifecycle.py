@@ -120,14 +120,20 @@ def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
     raise AssertionError("the app did not start")
 
 
-def test_sigterm_drains_in_flight_requests_runs_exit_hooks_and_returns(tmp_path: Path) -> None:
+def start_slow_request(tmp_path: Path, seconds: float) -> tuple[subprocess.Popen[str], http.client.HTTPConnection]:
+    """Start the app and a request that takes ``seconds``; return once its handler is running."""
     proc, port = start_app(tmp_path)
     assert proc.stdout is not None
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-    conn.request("GET", "/slow?s=0.5")
+    conn.request("GET", f"/slow?s={seconds}")
     for line in proc.stdout:
-        if line.startswith("IN-FLIGHT"):
-            break
+        if "IN-FLIGHT" in line:  # plog's writer thread may share the line
+            return proc, conn
+    raise AssertionError("the request never reached its handler")
+
+
+def test_sigterm_drains_in_flight_requests_runs_exit_hooks_and_returns(tmp_path: Path) -> None:
+    proc, conn = start_slow_request(tmp_path, 0.5)
     proc.send_signal(signal.SIGTERM)
     response = conn.getresponse()
     assert (response.status, response.read()) == (200, b"slow done")
@@ -138,13 +144,8 @@ def test_sigterm_drains_in_flight_requests_runs_exit_hooks_and_returns(tmp_path:
 
 
 def test_a_second_signal_forces_exit(tmp_path: Path) -> None:
-    proc, port = start_app(tmp_path)
+    proc, conn = start_slow_request(tmp_path, 60)
     assert proc.stdout is not None
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-    conn.request("GET", "/slow?s=60")
-    for line in proc.stdout:
-        if line.startswith("IN-FLIGHT"):
-            break
     proc.send_signal(signal.SIGINT)
     for line in proc.stdout:  # the first signal was handled: shutdown is waiting for the request
         if "signal again to force" in line:
