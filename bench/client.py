@@ -5,7 +5,8 @@
 nginx (one worker, pinned to core 0) answers a 13-byte body and serves a 64 MiB file; each client
 runs in its own process pinned to core 1, one after the other, every round. Workloads: sequential
 keep-alive GETs, the same number of GETs with 200 in flight, and one 64 MiB download. Reported:
-median seconds and the median of per-round ratios to aiohttp (higher is faster).
+median seconds and the median of per-round ratios to a raw asyncio Protocol client (the
+reference) and to aiohttp (higher is faster).
 """
 
 from __future__ import annotations
@@ -103,9 +104,58 @@ async def httpx_():
                 pass
         return seq, conc, time.perf_counter() - t
 
+async def raw():
+    # The reference: a bare asyncio Protocol per connection that finds the head's end and counts
+    # Content-Length bytes; no URL handling, no pool, no header objects.
+    loop = asyncio.get_running_loop()
+    port = int(url.split(":")[2].split("/")[0])
+
+    class Raw(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport, self.head, self.left, self.waiter = transport, b"", -1, None
+
+        def data_received(self, data):
+            if self.left < 0:
+                self.head += data
+                end = self.head.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                length = int(self.head[:end].lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                self.left, self.head = length - (len(self.head) - end - 4), b""
+            else:
+                self.left -= len(data)
+            if self.left == 0:
+                self.left = -1
+                self.waiter.set_result(None)
+
+        async def get(self, request):
+            self.waiter = loop.create_future()
+            self.transport.write(request)
+            await self.waiter
+
+    async def connect():
+        return (await loop.create_connection(Raw, "127.0.0.1", port))[1]
+
+    hello = f"GET /{url.split('/', 3)[3]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    conn = await connect()
+    t = time.perf_counter()
+    for _ in range(count):
+        await conn.get(hello)
+    seq = time.perf_counter() - t
+    conns = [await connect() for _ in range(200)]
+    async def worker(c, n):
+        for _ in range(n):
+            await c.get(hello)
+    t = time.perf_counter()
+    await asyncio.gather(*(worker(c, count // 200 + (i < count % 200)) for i, c in enumerate(conns)))
+    conc = time.perf_counter() - t
+    t = time.perf_counter()
+    await conn.get(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return seq, conc, time.perf_counter() - t
+
 import uvloop
 uvloop.install()
-print(*asyncio.run({"blazeio": blazeio, "aiohttp": aiohttp_, "httpx": httpx_}[kind]()))
+print(*asyncio.run({"blazeio": blazeio, "aiohttp": aiohttp_, "httpx": httpx_, "raw": raw}[kind]()))
 """
 
 
@@ -117,7 +167,7 @@ def main() -> None:
     for tool in ("taskset", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is required")
-    names = ["blazeio", "aiohttp", "httpx"]
+    names = ["raw", "blazeio", "aiohttp", "httpx"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         os.chmod(tmp, 0o755)
@@ -149,13 +199,16 @@ def main() -> None:
             nginx.wait(10)
     labels = [f"{args.requests} sequential GETs", f"{args.requests} GETs, 200 in flight", "64 MiB download"]
     print(f"\n{args.rounds} rounds; nginx on core 0, each client on core 1\n")
-    print("| workload | client | median seconds | speed vs aiohttp (median of rounds) |")
-    print("|---|---|---|---|")
+    print("| workload | client | median seconds | speed vs raw asyncio | speed vs aiohttp |")
+    print("|---|---|---|---|---|")
     for i, label in enumerate(labels):
         for name in names:
             runs = [r[i] for r in results[name]]
-            ratio = statistics.median(a[i] / r[i] for r, a in zip(results[name], results["aiohttp"], strict=True))
-            print(f"| {label} | {name} | {statistics.median(runs):.3f} | {ratio:.2f}x |")
+            ratios = [
+                statistics.median(ref[i] / r[i] for r, ref in zip(results[name], results[base], strict=True))
+                for base in ("raw", "aiohttp")
+            ]
+            print(f"| {label} | {name} | {statistics.median(runs):.3f} | {ratios[0]:.2f}x | {ratios[1]:.2f}x |")
 
 
 if __name__ == "__main__":
