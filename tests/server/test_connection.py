@@ -47,6 +47,53 @@ async def test_pipelined_requests_are_answered_in_order() -> None:
     assert not replies[-1].keep_alive
 
 
+async def test_pipelined_responses_keep_bytes_a_handler_reuses_after_writing() -> None:
+    # Pipelined responses are held and sent together; a handler may reuse its buffer at once.
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _reuse(r: io.BlazeioProtocol) -> None:
+        buffer = bytearray(b"a" * 8)
+        await r.prepare({"Content-Type": "text/plain", "Content-Length": "16"}, 200)
+        await r.write(buffer)
+        buffer[:] = b"b" * 8
+        await r.write(memoryview(buffer))
+        buffer[:] = b"c" * 8
+
+    async with running(web):
+        one = b"GET /reuse HTTP/1.1\r\nHost: t\r\n\r\n"
+        replies = await exchange(web.port, one * 16 + b"GET /reuse HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert [reply.body for reply in replies] == [b"a" * 8 + b"b" * 8] * 17
+
+
+async def test_a_pipelined_response_does_not_wait_for_the_next_requests_handler() -> None:
+    # The handler of request 2 waits until the client has read response 1: holding response 1
+    # back to send it with response 2 would deadlock here.
+    web = io.App("127.0.0.1", 0)
+    first_read = asyncio.Event()
+
+    @web.add_route
+    async def _fast(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("fast")
+
+    @web.add_route
+    async def _waits(r: io.BlazeioProtocol) -> None:
+        await first_read.wait()
+        await io.Deliver.text("after")
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"GET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /waits HTTP/1.1\r\nHost: t\r\n\r\n")
+        head = await asyncio.wait_for(read_until(reader, b"\r\n\r\n"), TIMEOUT)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        assert await asyncio.wait_for(reader.readexactly(4), TIMEOUT) == b"fast"
+        first_read.set()
+        head = await asyncio.wait_for(read_until(reader, b"\r\n\r\n"), TIMEOUT)
+        assert await asyncio.wait_for(reader.readexactly(5), TIMEOUT) == b"after"
+        writer.close()
+        await writer.wait_closed()
+
+
 async def test_keep_alive_serves_many_requests_on_one_connection_and_close_is_honoured() -> None:
     async with running(echo_app()) as web:
         reader, writer = await asyncio.open_connection("127.0.0.1", web.port)

@@ -71,6 +71,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._reading_paused = False
         self._write_paused = False
         self._data_waiters: list[asyncio.Future[None]] = []
+        self._cork = None
+        self._cork_size = 0
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None
         self._deadline = 0.0
@@ -203,7 +205,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             if kind == _HEADER:
                 # A client dripping its head (slowloris) is answered 408 and cut off.
                 self._write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            self.transport.close()
+            self._close_transport()
 
     # -- the serve loop ---------------------------------------------------------------
     async def _serve(self) -> None:
@@ -214,6 +216,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 if request is None:
                     break
                 self._reset(request)
+                if self.receiver.buffered:
+                    self._start_cork()  # pipelined: answer all that is buffered, then send once
                 started = perf_counter() if self.settings.access_log else 0.0
                 self._handler_running = True
                 token = current_request.set(self)
@@ -255,7 +259,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self._cancel_timer()
             self.app.connections.discard(self)
             if not self._closed:
-                self.transport.close()
+                self._close_transport()
 
     async def _next_request(self) -> Request | None:
         receiver = self.receiver
@@ -351,7 +355,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         if self._prepared:
             self.keep_alive = False  # never a second head: close instead
             self._eof_sent = True
-            self.transport.close()
+            self._close_transport()
             return
         await self.respond(exc.status, exc.headers, exc.message.encode(), "text/plain; charset=utf-8")
 
@@ -359,7 +363,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self.keep_alive = False
         if self._prepared or self._closed:
             self._eof_sent = True
-            self.transport.close()
+            self._close_transport()
             return
         await self.respond(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
 
@@ -369,7 +373,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         if self._prepared:
             self.keep_alive = False
             self._eof_sent = True
-            self.transport.close()
+            self._close_transport()
         else:
             await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
 
@@ -384,7 +388,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
     def close(self) -> None:
         """Close the connection."""
         if not self._closed:
-            self.transport.close()
+            self._close_transport()
 
     def abort_connection(self) -> None:
         """Drop the connection at once (no graceful close)."""

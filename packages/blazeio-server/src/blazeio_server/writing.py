@@ -98,6 +98,8 @@ class ResponseWriting(BodyReading):
 
     __slots__ = (
         "_continue_sent",
+        "_cork",
+        "_cork_size",
         "_drain_waiter",
         "_encoder",
         "_eof_sent",
@@ -125,6 +127,8 @@ class ResponseWriting(BodyReading):
     _continue_sent: bool
     _staged: list[tuple[str, str]] | None
     _encoder: Encoder | None
+    _cork: list[bytes] | None
+    _cork_size: int
 
     def set_cookie(
         self,
@@ -360,6 +364,7 @@ class ResponseWriting(BodyReading):
             and not self._closed
         ):
             loop = asyncio.get_running_loop()
+            self._uncork()  # loop.sendfile starts after the transport's buffer: ours must be in it
             try:
                 sent = await loop.sendfile(self.transport, handle, offset, count, fallback=False)
             except (NotImplementedError, RuntimeError, AttributeError, TypeError):
@@ -433,6 +438,46 @@ class ResponseWriting(BodyReading):
             await self._drain()
 
     write_chunked_eof = eof
+
+    # -- pipelining: many responses, one write --------------------------------------------
+    def _start_cork(self) -> None:
+        """Hold writes until the event loop next runs (called while pipelined requests wait).
+
+        Requests already buffered are answered back to back without yielding, so their
+        responses leave in one ``send()`` instead of one each. The flush is a ``call_soon``:
+        a handler that really waits lets the loop run, which flushes, so no response waits on
+        a later request's work; and the hold never exceeds the write high watermark.
+        """
+        if self._cork is None:
+            self._cork = []
+            self._cork_size = 0
+            self._write = self._corked_write
+            asyncio.get_running_loop().call_soon(self._uncork)
+
+    def _corked_write(self, data: bytes | bytearray | memoryview) -> None:
+        cork = self._cork
+        if cork is None:  # flushed by a size check while a caller held this bound method
+            self.transport.write(data)
+            return
+        chunk = data if type(data) is bytes else bytes(data)  # the caller may reuse its buffer
+        cork.append(chunk)
+        self._cork_size += len(chunk)
+        if self._cork_size >= self.settings.write_high_water:
+            self._uncork()
+
+    def _uncork(self) -> None:
+        cork = self._cork
+        if cork is None:
+            return
+        self._cork = None
+        self._write = write = self.transport.write
+        if cork and not self._closed:
+            write(cork[0] if len(cork) == 1 else b"".join(cork))
+
+    def _close_transport(self) -> None:
+        """Close after what is held has been handed to the transport (which flushes, then closes)."""
+        self._uncork()
+        self.transport.close()
 
     async def _drain(self) -> None:
         """Wait (at 0% CPU) until the transport's buffer is below its low watermark."""
