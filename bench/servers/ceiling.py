@@ -16,42 +16,41 @@ CHUNK = 256 * 1024
 DOWNLOAD_SIZE = 256 << 20
 
 
-class Ceiling(asyncio.BufferedProtocol):
-    # BufferedProtocol: the loop reads straight into one preallocated buffer (no bytes object
-    # per read), the cheapest way to take bytes off a socket in asyncio.
+class Ceiling(asyncio.Protocol):
     def connection_made(self, transport):
         self.transport = transport
-        self.buffer = bytearray(256 * 1024)
-        self.view = memoryview(self.buffer)
-        self.kept = 0  # bytes carried over at the buffer's start (a "\r\n\r\n" split across reads)
+        self.tail = b""
         self.in_body = False
         self.paused = None
 
-    def get_buffer(self, sizehint):
-        return self.view[self.kept :]
-
-    def buffer_updated(self, nbytes):
-        buffer, end_of_data = self.buffer, self.kept + nbytes
+    def data_received(self, data):
+        if self.in_body:
+            # Inside an upload only its end matters: the chunked terminator (nothing follows it).
+            last = (self.tail + data[-5:])[-5:]
+            if last != b"0\r\n\r\n":
+                self.tail = last
+                return
+            self.in_body, self.tail = False, b""
+            self.transport.write(PLAIN)
+            return
+        if self.tail:
+            data = self.tail + data
         start = 0
         answers = []
-        while True:
-            end = buffer.find(b"\r\n\r\n", start, end_of_data)
-            if end < 0:
-                break
-            if self.in_body:
-                self.in_body = False
-                answers.append(PLAIN)
-            elif buffer.startswith(b"POST", start):
-                self.in_body = True
-            elif buffer.startswith(b"GET /download", start):
+        while (end := data.find(b"\r\n\r\n", start)) >= 0:
+            if data.startswith(b"POST", start):
+                self.in_body, self.tail = True, b""
+                if answers:
+                    self.transport.write(b"".join(answers))
+                if end + 4 < len(data):
+                    self.data_received(data[end + 4 :])  # the body began in this read
+                return
+            if data.startswith(b"GET /download", start):
                 asyncio.get_running_loop().create_task(self.download())
             else:
                 answers.append(PLAIN)
             start = end + 4
-        # Keep an unfinished head whole (requests here are small); of a body, only the last 3 bytes.
-        keep_from = start if not self.in_body else max(start, end_of_data - 3)
-        self.kept = end_of_data - keep_from
-        self.buffer[: self.kept] = self.buffer[keep_from:end_of_data]
+        self.tail = data[start:]
         if answers:
             self.transport.write(b"".join(answers))
 
