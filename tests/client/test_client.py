@@ -258,6 +258,22 @@ async def test_200_concurrent_requests_share_the_pool(base: str) -> None:
     pool.close()
 
 
+async def test_small_writes_held_for_a_burst_keep_their_bytes_and_order(base: str) -> None:
+    # Concurrent requests in one turn of the loop have their small writes held and sent
+    # together; a caller reusing its buffer right after write() must not change what is sent.
+    async def upload(i: int) -> bytes:
+        buffer = bytearray(8)
+        async with io.getSession.post(f"{base}/echo", {"Content-Length": "400"}) as resp:
+            for piece in range(50):
+                buffer[:] = b"%03d:%04d" % (i, piece)
+                await resp.write(buffer)
+            await resp.eof()
+            return await resp.read()
+
+    bodies = await asyncio.gather(*(upload(i) for i in range(20)))
+    assert bodies == [b"".join(b"%03d:%04d" % (i, piece) for piece in range(50)) for i in range(20)]
+
+
 async def test_requests_through_an_http_proxy_plain_and_tunnelled(
     base: str, tls_server: tuple[str, ssl.SSLContext]
 ) -> None:

@@ -347,16 +347,19 @@ class Session:
         if self._response_done:
             return
         connection = self._live()
-        while True:
-            event = await connection.next_event(self.timeout.read)
-            if isinstance(event, Data):
-                self.received_len += len(event.data)
-                yield event.data
-            elif isinstance(event, EndOfMessage):
-                self._response_done = True
-                return
-            else:
-                raise IncompleteBody("the response body ended early")
+        while (piece := await self._body_piece(connection)) is not None:
+            yield piece
+
+    async def _body_piece(self, connection: ClientConnection) -> bytes | None:
+        """The next piece of the response body as received; ``None`` at its end."""
+        event = await connection.next_event(self.timeout.read)
+        if isinstance(event, Data):
+            self.received_len += len(event.data)
+            return event.data
+        if isinstance(event, EndOfMessage):
+            self._response_done = True
+            return None
+        raise IncompleteBody("the response body ended early")
 
     async def pull(self) -> AsyncIterator[bytes]:
         """The response body, decoded, piece by piece; a body cut short raises ``IncompleteBody``."""
@@ -379,7 +382,16 @@ class Session:
 
     async def read(self) -> bytes:
         if self._content is None:
-            self._content = b"".join([chunk async for chunk in self.pull()])
+            await self.prepare_http()
+            if self._decoder is None and self.progress is None and not self._response_done:
+                # The common case, without the async generators: pieces as they arrive, joined.
+                connection = self._live()
+                pieces = []
+                while (piece := await self._body_piece(connection)) is not None:
+                    pieces.append(piece)
+                self._content = b"".join(pieces)
+            else:
+                self._content = b"".join([chunk async for chunk in self.pull()])
         return self._content
 
     aread = read

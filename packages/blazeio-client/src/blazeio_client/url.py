@@ -13,6 +13,8 @@ from blazeio_common.errors import LocalProtocolError
 __all__ = ["URL"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PARSED: dict[str, URL] = {}
+_PARSED_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,19 @@ class URL:
 
     @classmethod
     def parse(cls, url: str, params: Mapping[str, Any] | None = None) -> URL:
+        if not params:
+            # Clients ask for the same URLs again and again; URL is immutable, so share it.
+            parsed = _PARSED.get(url)
+            if parsed is None:
+                parsed = cls._parse(url, None)
+                if len(_PARSED) >= _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[url] = parsed
+            return parsed
+        return cls._parse(url, params)
+
+    @classmethod
+    def _parse(cls, url: str, params: Mapping[str, Any] | None) -> URL:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:

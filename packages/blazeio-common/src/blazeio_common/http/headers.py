@@ -87,8 +87,8 @@ class Headers(MutableMapping[str, str]):
         key = name.lower()
         if key in self._lookup():
             self._items = [item for item in self._items if item[0].lower() != key]
-        self._index = None
-        self._extend(name, value)
+            self._index = None
+        self._extend(name, value)  # a new name keeps the index (add() extends it)
 
     def __delitem__(self, name: str) -> None:
         key = name.lower()
