@@ -240,17 +240,18 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     current_request.reset(token)
                     if self._uploads:
                         self._close_uploads()
-                if self.gone:
-                    if self.settings.access_log:
+                if self._closed:
+                    if started:
                         self._log_access(started)
                     break
-                await self._finish_response()
+                if not self._eof_sent:  # a whole response (respond()) is already complete
+                    await self._finish_response()
                 self._served += 1
-                if self.settings.access_log:
+                if started:
                     self._log_access(started)
                 if not self.keep_alive or self._closed or app.closing:
                     break
-                if not await self._finish_body():
+                if not self._body_complete and not await self._finish_body():
                     break
                 self.receiver.start_next_cycle()
         except (ClientDisconnected, ConnectionError):
@@ -313,8 +314,6 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
 
     async def _finish_body(self) -> bool:
         """Make the request body complete before the next request is parsed; False means close."""
-        if self._body_complete:
-            return True
         if self._raw_mode or (self._expect_continue and not self._continue_sent):
             return False  # the client may never send a body it was not asked for
         drained = 0
