@@ -240,7 +240,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     current_request.reset(token)
                     if self._uploads:
                         self._close_uploads()
-                if self._closed:
+                if self.gone:  # (a property: the handler may have closed it, which mypy cannot see)
                     if started:
                         self._log_access(started)
                     break
