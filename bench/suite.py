@@ -36,7 +36,7 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).parent
-PORT = 18282
+PORT = 18283
 SERVERS = {
     "ceiling": "ceiling.py",
     "blazeio": "blazeio_plain.py",
