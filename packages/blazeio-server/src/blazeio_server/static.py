@@ -209,31 +209,35 @@ class StaticServer:
             return True
         return os.path.commonpath([os.path.realpath(candidate), self.root]) == self.root
 
-    def _resolve_cached(self, path: str) -> str | None:
+    def _resolve_cached(self, path: str) -> tuple[str, os.stat_result | None] | None:
         # A resolved path is reused while it is still a regular file (not a symlink: its target
-        # could change), so a hot file costs one lstat instead of several stats and a realpath.
+        # could change), so a hot file costs one lstat instead of several stats and a realpath;
+        # that lstat is also the file's stat (it is no symlink), which serve() reuses.
         file = self._resolved.get(path)
         if file is not None:
             try:
-                if stat_module.S_ISREG(os.lstat(file).st_mode):
-                    return file
+                info = os.lstat(file)
+                if stat_module.S_ISREG(info.st_mode):
+                    return file, info
             except OSError:
                 pass
             del self._resolved[path]
         file = self.resolve(path)
-        if file is not None and not os.path.islink(file):
+        if file is None:
+            return None
+        if not os.path.islink(file):
             if len(self._resolved) >= 4096:
                 self._resolved.clear()
             self._resolved[path] = file
-        return file
+        return file, None
 
     async def handle_all_middleware(self, r: BlazeioProtocol) -> None:
-        file = self._resolve_cached(r.path)
-        if file is None:
+        found = self._resolve_cached(r.path)
+        if found is None:
             return  # fall through to the app's own handler
         if r.method not in ("GET", "HEAD"):
             raise Abort("Method Not Allowed", 405, {"Allow": "GET, HEAD"})
-        await self.serve(r, file)
+        await self.serve(r, found[0], found[1])
 
     def _sibling(self, r: BlazeioProtocol, file: str) -> tuple[str, str] | None:
         """A precompressed ``file.br`` / ``file.gz`` the client accepts, as (path, coding)."""
@@ -251,14 +255,16 @@ class StaticServer:
         # Local stats, like the one every response needs; not worth a thread hop.
         return os.path.isfile(file + ".br") or os.path.isfile(file + ".gz")
 
-    async def serve(self, r: BlazeioProtocol, file: str) -> None:
+    async def serve(self, r: BlazeioProtocol, file: str, stat: os.stat_result | None = None) -> None:
+        """Answer ``r`` with ``file`` (``stat``: its fresh ``os.stat``, if the caller has one)."""
         headers_ = r.headers
         if not (
             headers_.get("range") or headers_.get("if-none-match") or headers_.get("if-modified-since")
             or headers_.get("accept-encoding")
         ):  # fmt: skip
             # The common plain GET of a hot small file: body and head fields from memory.
-            stat = os.stat(file)
+            if stat is None:
+                stat = os.stat(file)
             hit = self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
             if hit is not None:
                 await r.respond(200, hit[1], hit[0])
