@@ -2,9 +2,11 @@
 
     hatch run bench:client [--rounds 3] [--requests 5000]
 
-nginx (one worker, pinned to core 0) answers a 13-byte body and serves a 64 MiB file; each client
+nginx (one worker, pinned to core 0) answers a 13-byte body, serves a 256 MiB file and takes 256 MiB
+PUTs (WebDAV, into tmpfs when /dev/shm exists, so no disk is timed); each client
 runs in its own process pinned to core 1, one after the other, every round. Workloads: sequential
-keep-alive GETs, the same number of GETs with 200 in flight, and one 64 MiB download. Reported:
+keep-alive GETs, the same number of GETs with 200 in flight, one 256 MiB download and one 256 MiB
+upload (a body in memory, sent with Content-Length). Reported:
 median seconds and the median of per-round ratios to a raw asyncio Protocol client (the
 reference) and to aiohttp (higher is faster).
 """
@@ -31,7 +33,8 @@ http {{
     client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
     uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
     server {{ listen 127.0.0.1:{port}; root {dir}/root;
-        location = /hello {{ default_type text/plain; return 200 "Hello, World!"; }} }}
+        location = /hello {{ default_type text/plain; return 200 "Hello, World!"; }}
+        location /up/ {{ dav_methods PUT; client_max_body_size 0; client_body_buffer_size 1m; }} }}
 }}
 """
 
@@ -39,6 +42,8 @@ CLIENT = r"""
 import asyncio, sys, time
 kind, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 big = url.rsplit("/", 1)[0] + "/big.bin"
+up = url.rsplit("/", 1)[0] + f"/up/{kind}.bin"
+payload = b"x" * (256 << 20)
 
 def shares():
     # "200 in flight": 200 workers, each making its share of the requests one after another
@@ -64,7 +69,12 @@ async def blazeio():
     async with io.getSession.get(big, pool=pool) as r:
         async for _ in r:
             pass
-    return seq, conc, time.perf_counter() - t
+    down = time.perf_counter() - t
+    t = time.perf_counter()
+    async with io.getSession.put(up, body=payload, pool=pool) as r:
+        await r.read()
+        assert r.status_code in (201, 204), r.status_code
+    return seq, conc, down, time.perf_counter() - t
 
 async def aiohttp_():
     import aiohttp
@@ -85,7 +95,12 @@ async def aiohttp_():
         async with s.get(big) as r:
             async for _ in r.content.iter_chunked(1 << 16):
                 pass
-        return seq, conc, time.perf_counter() - t
+        down = time.perf_counter() - t
+        t = time.perf_counter()
+        async with s.put(up, data=payload) as r:
+            await r.read()
+            assert r.status in (201, 204), r.status
+        return seq, conc, down, time.perf_counter() - t
 
 async def httpx_():
     import httpx
@@ -104,7 +119,11 @@ async def httpx_():
         async with c.stream("GET", big) as r:
             async for _ in r.aiter_raw():
                 pass
-        return seq, conc, time.perf_counter() - t
+        down = time.perf_counter() - t
+        t = time.perf_counter()
+        r = await c.put(up, content=payload)
+        assert r.status_code in (201, 204), r.status_code
+        return seq, conc, down, time.perf_counter() - t
 
 async def raw():
     # The reference: a bare asyncio Protocol per connection that finds the head's end and counts
@@ -122,7 +141,8 @@ async def raw():
                 end = self.head.find(b"\r\n\r\n")
                 if end < 0:
                     return
-                length = int(self.head[:end].lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                fields = self.head[:end].lower().split(b"content-length:")
+                length = int(fields[1].split(b"\r\n")[0]) if len(fields) > 1 else 0  # 204: none
                 self.left, self.head = length - (len(self.head) - end - 4), b""
             else:
                 self.left -= len(data)
@@ -130,9 +150,10 @@ async def raw():
                 self.left = -1
                 self.waiter.set_result(None)
 
-        async def get(self, request):
+        async def get(self, *parts):
             self.waiter = loop.create_future()
-            self.transport.write(request)
+            for part in parts:
+                self.transport.write(part)
             await self.waiter
 
     async def connect():
@@ -154,7 +175,11 @@ async def raw():
     conc = time.perf_counter() - t
     t = time.perf_counter()
     await conn.get(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    return seq, conc, time.perf_counter() - t
+    down = time.perf_counter() - t
+    t = time.perf_counter()
+    put = b"PUT /up/raw.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(payload)
+    await conn.get(put, payload)
+    return seq, conc, down, time.perf_counter() - t
 
 import uvloop
 uvloop.install()
@@ -171,12 +196,13 @@ def main() -> None:
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is required")
     names = ["raw", "blazeio", "aiohttp", "httpx"]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as tmp:
         work = Path(tmp)
         os.chmod(tmp, 0o755)
         (work / "tmp").mkdir()
         (work / "root").mkdir()
-        (work / "root" / "big.bin").write_bytes(os.urandom(1 << 20) * 64)
+        (work / "root" / "up").mkdir()
+        (work / "root" / "big.bin").write_bytes(os.urandom(1 << 20) * 256)
         (work / "nginx.conf").write_text(NGINX.format(dir=work, port=PORT))
         (work / "client.py").write_text(CLIENT)
         nginx = subprocess.Popen(["taskset", "-c", "0", "nginx", "-c", str(work / "nginx.conf")])
@@ -200,7 +226,12 @@ def main() -> None:
         finally:
             nginx.terminate()
             nginx.wait(10)
-    labels = [f"{args.requests} sequential GETs", f"{args.requests} GETs, 200 in flight", "64 MiB download"]
+    labels = [
+        f"{args.requests} sequential GETs",
+        f"{args.requests} GETs, 200 in flight",
+        "256 MiB download",
+        "256 MiB upload",
+    ]
     print(f"\n{args.rounds} rounds; nginx on core 0, each client on core 1\n")
     print("| workload | client | median seconds | speed vs raw asyncio | speed vs aiohttp |")
     print("|---|---|---|---|---|")

@@ -102,6 +102,10 @@ class ClientConnection(asyncio.Protocol):
             raise ServerDisconnected("the server closed the connection")
         pending = self._pending
         if pending is not None:
+            if len(data) >= _BATCH_MAX:
+                self.flush()  # what is held goes first; a large piece is never copied into it
+                self.transport.write(data)
+                return
             pending.append(data if type(data) is bytes else bytes(data))
             self._pending_size += len(data)
             if self._pending_size >= _BATCH_MAX:

@@ -335,7 +335,13 @@ class Session:
             connection.receiver.start_next_cycle(self.method)
         connection.receiver.request_method = self.method
         connection.exchanges += 1
-        connection.write(head + self._body if self._body else head)
+        body = self._body
+        if body and len(body) < 1 << 16:
+            connection.write(head + body)  # one send for a small request
+        else:
+            connection.write(head)
+            if body:
+                connection.write(body)  # a large body is not copied to join it to the head
         await connection.drain(self.timeout.write)
 
     async def _discard_body(self) -> None:
