@@ -274,6 +274,18 @@ async def test_small_writes_held_for_a_burst_keep_their_bytes_and_order(base: st
     assert bodies == [b"".join(b"%03d:%04d" % (i, piece) for piece in range(50)) for i in range(20)]
 
 
+async def test_large_bodies_sent_in_a_burst_arrive_whole_after_their_heads(base: str) -> None:
+    # Bodies of 64 KiB and more are written after the head without joining them; in a burst
+    # the heads are held, and each must still precede its body on the wire.
+    async def put(i: int) -> bytes:
+        body = bytes([i]) * (200_000 + i)
+        async with io.getSession.post(f"{base}/echo", body=body) as resp:
+            return await resp.read()
+
+    echoed = await asyncio.gather(*(put(i) for i in range(8)))
+    assert echoed == [bytes([i]) * (200_000 + i) for i in range(8)]
+
+
 async def test_requests_through_an_http_proxy_plain_and_tunnelled(
     base: str, tls_server: tuple[str, ssl.SSLContext]
 ) -> None:
