@@ -26,6 +26,7 @@ from blazeio_common.http.writers import BodyWriter
 from blazeio_server.clock import http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
+from blazeio_server.zerocopy import SendfileJob
 
 __all__ = ["ResponseWriting"]
 
@@ -352,9 +353,10 @@ class ResponseWriting(BodyReading):
     async def sendfile(self, handle: BinaryIO, offset: int, count: int, chunk_size: int = 100 * 1024) -> None:
         """Send ``count`` bytes of an open file from ``offset`` as (part of) the body.
 
-        Zero copy (``loop.sendfile``) where the loop and transport allow it -- the stdlib loop
-        on plain TCP with a Content-Length body; otherwise (uvloop, TLS, chunked) the file is
-        read ``chunk_size`` at a time in a thread and written with backpressure.
+        Zero copy on plain TCP with a Content-Length body: ``loop.sendfile`` on the stdlib
+        loop, ``os.sendfile`` from a worker thread on uvloop (which has no ``loop.sendfile``);
+        otherwise (TLS, chunked, compressed) the file is read ``chunk_size`` at a time in a
+        thread and written with backpressure.
         """
         writer = self._writer
         if (
@@ -365,11 +367,12 @@ class ResponseWriting(BodyReading):
         ):
             loop = asyncio.get_running_loop()
             self._uncork()  # loop.sendfile starts after the transport's buffer: ours must be in it
+            sent: int | None
             try:
                 sent = await loop.sendfile(self.transport, handle, offset, count, fallback=False)
             except (NotImplementedError, RuntimeError, AttributeError, TypeError):
-                pass  # this loop or transport cannot: fall back below
-            else:
+                sent = await self._sendfile_in_thread(handle, offset, count)  # uvloop has none
+            if sent is not None:
                 writer.remaining -= sent
                 return
         handle.seek(offset)
@@ -380,6 +383,32 @@ class ResponseWriting(BodyReading):
                 break  # the file shrank: a short Content-Length body closes the connection
             remaining -= len(data)
             await self.write(data)
+
+    async def _sendfile_in_thread(self, handle: BinaryIO, offset: int, count: int) -> int | None:
+        """``os.sendfile`` from a worker thread on plain TCP; ``None`` where it cannot be used."""
+        transport = self.transport
+        sock = transport.get_extra_info("socket")
+        if sock is None or transport.get_extra_info("sslcontext") is not None:
+            return None
+        try:
+            job = SendfileJob(sock.fileno(), handle.fileno())
+        except (AttributeError, OSError, ValueError):
+            return None  # no real file (BytesIO) or no descriptor
+        try:
+            # The file's bytes must follow everything already written (the head): wait until
+            # the transport's own buffer is empty, by making 0 its low watermark for a moment.
+            if transport.get_write_buffer_size():
+                high, low = transport.get_write_buffer_limits()
+                transport.set_write_buffer_limits(1, 0)
+                try:
+                    await self._drain()
+                finally:
+                    transport.set_write_buffer_limits(high, low)
+            return await asyncio.to_thread(job.run, offset, count)
+        except ConnectionError as exc:
+            raise ClientDisconnected(f"the client went away: {exc}") from exc
+        finally:
+            job.abandon()
 
     async def gzip(self, data: bytes) -> bytes:
         """One complete gzip member of ``data`` (the document's ``r.gzip``); large inputs in a thread."""

@@ -1,0 +1,73 @@
+"""Zero-copy file sending from a worker thread, for loops without ``loop.sendfile`` (uvloop).
+
+The thread calls ``os.sendfile`` on its own duplicates of the socket's and the file's
+descriptors: if the connection or the file is closed meanwhile (a cancelled handler, a
+disconnect), the numbers can be reused by other sockets and files, and the thread must
+never write one file's bytes into another connection. The duplicates keep the originals'
+objects alive until the thread is done with them.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+
+__all__ = ["SendfileJob"]
+
+_POLL_MS = 100  # how soon a stopped job notices, while the socket buffer is full
+
+
+class SendfileJob:
+    """One ``os.sendfile`` run: owns its duplicated descriptors, closes them exactly once."""
+
+    def __init__(self, socket_fd: int, file_fd: int) -> None:
+        self._socket_fd = os.dup(socket_fd)
+        try:
+            self._file_fd = os.dup(file_fd)
+        except OSError:
+            os.close(self._socket_fd)
+            raise
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self.stop = False
+
+    def run(self, offset: int, count: int) -> int:
+        """Send up to ``count`` bytes from ``offset`` (in a worker thread); the bytes sent."""
+        with self._lock:
+            if self._closed:
+                return 0
+            self._started = True
+        sent = 0
+        try:
+            poller = select.poll()
+            poller.register(self._socket_fd, select.POLLOUT)
+            while sent < count and not self.stop:
+                try:
+                    n = os.sendfile(self._socket_fd, self._file_fd, offset + sent, count - sent)
+                except BlockingIOError:
+                    poller.poll(_POLL_MS)  # the socket is non-blocking: wait until it takes more
+                    continue
+                if n == 0:
+                    break  # the file ended early (it shrank)
+                sent += n
+            return sent
+        finally:
+            self._close()
+
+    def abandon(self) -> None:
+        """The caller stops waiting: stop the thread, or close now if it never started."""
+        self.stop = True
+        with self._lock:
+            if self._started:
+                return  # the running thread closes when it sees ``stop``
+        self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        os.close(self._socket_fd)
+        os.close(self._file_fd)
