@@ -10,8 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serving import TIMEOUT, exchange, running
@@ -174,6 +175,56 @@ async def test_curl_range_download(site: Path) -> None:
         )
         out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT)
     assert out == bytes(range(10, 20))
+
+
+def run_on(loop: str, main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on the stdlib loop or on uvloop (their zero-copy file paths differ)."""
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop", reason="uvloop is not installed on this platform")
+        uvloop.run(main)
+    else:
+        asyncio.run(main)
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_large_files_are_byte_exact_on_a_kept_alive_connection(site: Path, loop: str) -> None:
+    # Larger than the memory cache: sent zero-copy (loop.sendfile on the stdlib loop,
+    # os.sendfile from a thread on uvloop), after the head; the connection stays usable.
+    blob = os.urandom(3 << 20)
+    (site / "big.bin").write_bytes(blob)
+
+    async def main() -> None:
+        async with running(static_app(site)) as web:
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+            ranged = ("Range: bytes=1000-2000999\r\n", blob[1000:2001000])
+            for headers, expected in (("", blob), ranged, ("", blob)):
+                writer.write(f"GET /big.bin HTTP/1.1\r\nHost: t\r\n{headers}\r\n".encode())
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+                length = int(re.search(rb"Content-Length: (\d+)", head).group(1))  # type: ignore[union-attr]
+                assert await asyncio.wait_for(reader.readexactly(length), TIMEOUT) == expected
+            writer.write(b"GET /css/a.css HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            rest = await asyncio.wait_for(reader.read(), TIMEOUT)
+            writer.close()
+        assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b"h1{color:red}")
+
+    run_on(loop, main())
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_client_leaving_during_a_large_file_leaves_the_server_serving(site: Path, loop: str) -> None:
+    (site / "big.bin").write_bytes(os.urandom(16 << 20))
+
+    async def main() -> None:
+        async with running(static_app(site)) as web:
+            for _ in range(3):
+                reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+                writer.write(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+                await asyncio.wait_for(reader.readexactly(64 * 1024), TIMEOUT)  # then leave mid-body
+                writer.transport.abort()
+            replies = await exchange(web.port, get("/css/a.css"))
+        assert replies[0].status == 200 and replies[0].body == b"h1{color:red}"
+
+    run_on(loop, main())
 
 
 @pytest.fixture
