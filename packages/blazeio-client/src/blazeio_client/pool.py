@@ -30,6 +30,7 @@ class Pool:
         self._open: dict[Key, int] = {}
         self._total = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._last_loop: asyncio.AbstractEventLoop | None = None
 
     @staticmethod
     def key(scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
@@ -48,7 +49,10 @@ class Pool:
         """A connection for ``key``: an idle one (reused=True) or a new one within the limits."""
         loop = asyncio.get_running_loop()
         deadline = None if pool is None else loop.time() + pool
-        self._purge_closed_loops()
+        if loop is not self._last_loop:
+            # Connections of an ended loop can only be left over when another loop runs now.
+            self._last_loop = loop
+            self._purge_closed_loops()
         while True:
             idle = self._idle.get(key)
             now = loop.time()

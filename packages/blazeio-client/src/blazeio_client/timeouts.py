@@ -39,5 +39,8 @@ class Timeout:
         if isinstance(value, Timeout):
             return value
         if value is None:
-            return cls()
+            return _DEFAULT  # immutable: every request without a timeout shares it
         return cls(value, value, value, value)
+
+
+_DEFAULT = Timeout()

@@ -20,11 +20,24 @@ __all__ = ["HeaderInput", "Headers"]
 HeaderInput = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 
+# Field lines already validated: programs set the same few again and again (Host, Accept,
+# Content-Type), and a set lookup is cheaper than two regular expressions. Bounded.
+_VALID: set[tuple[str, str]] = set()
+_VALID_MAX = 4096
+_VALID_CACHEABLE = 256
+
+
 def _check(name: str, value: str) -> None:
+    if (name, value) in _VALID:
+        return
     if not _abnf.token.fullmatch(name):
         raise LocalProtocolError(f"invalid header name {name!r}")
     if not _abnf.field_value.fullmatch(value):
         raise LocalProtocolError(f"invalid value for header {name!r}: {value!r}")
+    if len(value) <= _VALID_CACHEABLE:
+        if len(_VALID) >= _VALID_MAX:
+            _VALID.clear()
+        _VALID.add((name, value))
 
 
 class Headers(MutableMapping[str, str]):
