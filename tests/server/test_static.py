@@ -227,6 +227,30 @@ def test_a_client_leaving_during_a_large_file_leaves_the_server_serving(site: Pa
     run_on(loop, main())
 
 
+def test_files_still_go_out_when_every_sendfile_thread_is_held_by_a_slow_client(site: Path) -> None:
+    # One zero-copy thread, held by a client that stopped reading a file larger than the
+    # socket buffers: the next download must not queue behind it (it is copied instead).
+    blob = os.urandom(32 << 20)
+    (site / "big.bin").write_bytes(blob)
+    web = io.App("127.0.0.1", 0, sendfile_threads=1)
+    web.attach(io.StaticServer("/", str(site), 1024, "page", "index.html"))
+
+    async def main() -> None:
+        async with running(web):
+            slow_reader, slow = await asyncio.open_connection("127.0.0.1", web.port)
+            slow.write(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+            await asyncio.wait_for(slow_reader.readexactly(64 * 1024), TIMEOUT)  # and no more
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+            writer.write(b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+            body = await asyncio.wait_for(reader.read(), TIMEOUT)
+            writer.close()
+            slow.transport.abort()
+        assert body == blob
+
+    run_on("uvloop", main())
+
+
 @pytest.fixture
 def example_one() -> Iterator[int]:
     """The product document's first example, run unchanged as a subprocess from examples/."""

@@ -28,6 +28,7 @@ from blazeio_server.protocol import BlazeioProtocol
 from blazeio_server.routing import Router
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
+from blazeio_server.zerocopy import SendfilePool
 
 __all__ = ["App"]
 
@@ -64,6 +65,7 @@ class App(Router):
         self.name = name
         self.settings.keepalive = bool(with_keepalive)
         self.connections: set[BlazeioProtocol] = set()
+        self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []
@@ -254,6 +256,7 @@ class App(Router):
             await asyncio.wait(closing, timeout=1.0)  # idle ones: only their close is left
         await server.wait_closed()
         self._server = None
+        self.sendfile_pool.shutdown()
         for hook in self.exit_hooks:
             result = hook()
             if inspect.isawaitable(result):

@@ -73,6 +73,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._data_waiters: list[asyncio.Future[None]] = []
         self._cork = None
         self._cork_size = 0
+        self._sendfile_pool = app.sendfile_pool
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None
         self._deadline = 0.0

@@ -42,7 +42,9 @@ class ServerSettings:
       opt in with an explicit ``Content-Encoding`` header); ``compress_min_size``: smaller bodies
       are sent as they are;
     - ``access_log``: one line per request on the ``blazeio.access`` stdlib logger (off by default);
-    - ``max_decoded_size``: the cap when ``r.pull(decode=True)`` inflates a compressed request body.
+    - ``max_decoded_size``: the cap when ``r.pull(decode=True)`` inflates a compressed request body;
+    - ``sendfile_threads``: threads sending files zero-copy where the loop cannot (uvloop); each
+      holds one file response until it is sent, and when all are busy files are read and copied.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -68,6 +70,7 @@ class ServerSettings:
     access_log: bool = False
     compress_min_size: int = 1024
     max_decoded_size: int = 1 << 30
+    sendfile_threads: int = 32
 
     @property
     def server_line(self) -> bytes:

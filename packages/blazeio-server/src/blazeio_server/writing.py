@@ -26,7 +26,7 @@ from blazeio_common.http.writers import BodyWriter
 from blazeio_server.clock import http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
-from blazeio_server.zerocopy import SendfileJob
+from blazeio_server.zerocopy import SendfileJob, SendfilePool
 
 __all__ = ["ResponseWriting"]
 
@@ -103,6 +103,7 @@ class ResponseWriting(BodyReading):
         "_cork_size",
         "_drain_waiter",
         "_encoder",
+        "_sendfile_pool",
         "_eof_sent",
         "_prepared",
         "_sse",
@@ -130,6 +131,7 @@ class ResponseWriting(BodyReading):
     _encoder: Encoder | None
     _cork: list[bytes] | None
     _cork_size: int
+    _sendfile_pool: SendfilePool
 
     def set_cookie(
         self,
@@ -404,7 +406,7 @@ class ResponseWriting(BodyReading):
                     await self._drain()
                 finally:
                     transport.set_write_buffer_limits(high, low)
-            return await asyncio.to_thread(job.run, offset, count)
+            return await self._sendfile_pool.try_run(job, offset, count)
         except ConnectionError as exc:
             raise ClientDisconnected(f"the client went away: {exc}") from exc
         finally:

@@ -9,11 +9,13 @@ objects alive until the thread is done with them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["SendfileJob"]
+__all__ = ["SendfileJob", "SendfilePool"]
 
 _POLL_MS = 100  # how soon a stopped job notices, while the socket buffer is full
 
@@ -71,3 +73,34 @@ class SendfileJob:
             self._closed = True
         os.close(self._socket_fd)
         os.close(self._file_fd)
+
+
+class SendfilePool:
+    """The App's own threads for ``SendfileJob.run``, at most ``size`` busy at once.
+
+    A slow client holds its thread for the whole file, so these are not the loop's default
+    executor (other ``to_thread`` work would queue behind them); when all are busy a caller
+    gets ``None`` from ``try_run`` and sends the file the copying way instead.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def try_run(self, job: SendfileJob, offset: int, count: int) -> int | None:
+        if self.busy >= self.size:
+            return None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="blazeio-sendfile")
+        self.busy += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, job.run, offset, count)
+        finally:
+            self.busy -= 1
+
+    def shutdown(self) -> None:
+        """Let the threads end once their jobs stop (handlers are cancelled by then)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
