@@ -100,30 +100,27 @@ class ClientConnection(asyncio.Protocol):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self.closed or self.transport is None:
             raise ServerDisconnected("the server closed the connection")
+        if len(data) >= _BATCH_MAX:
+            self.flush()  # what is held goes first; a large piece is never copied into it
+            self.transport.write(data)
+            return
         pending = self._pending
-        if pending is not None:
-            if len(data) >= _BATCH_MAX:
-                self.flush()  # what is held goes first; a large piece is never copied into it
+        if pending is None:
+            batch = _BATCHES.get(self.loop)
+            if batch is None:
+                # The first write of this turn of the loop goes out at once (a lone request pays
+                # no extra latency); later ones in the same turn are held and sent together.
+                _BATCHES[self.loop] = []
+                self.loop.call_soon(_end_turn, self.loop)
                 self.transport.write(data)
                 return
-            pending.append(data if type(data) is bytes else bytes(data))
-            self._pending_size += len(data)
-            if self._pending_size >= _BATCH_MAX:
-                self.flush()
-            return
-        batch = _BATCHES.get(self.loop)
-        if batch is None:
-            # The first write of this turn of the loop goes out at once (a lone request pays
-            # no extra latency); later ones in the same turn are held and sent together.
-            _BATCHES[self.loop] = []
-            self.loop.call_soon(_end_turn, self.loop)
-            self.transport.write(data)
-        elif len(data) >= _BATCH_MAX:
-            self.transport.write(data)
-        else:
-            self._pending = [data if type(data) is bytes else bytes(data)]
-            self._pending_size = len(data)
+            pending = self._pending = []
+            self._pending_size = 0
             batch.append(self)
+        pending.append(data if type(data) is bytes else bytes(data))  # the caller may reuse its buffer
+        self._pending_size += len(data)
+        if self._pending_size >= _BATCH_MAX:
+            self.flush()
 
     def flush(self) -> None:
         """Hand held writes to the transport now."""
