@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import Blazeio as io
 from blazeio_common.http import NEED_DATA, PAUSED, Data, EndOfMessage, Headers, Response, ResponseReceiver
@@ -23,6 +25,23 @@ async def running(web: io.App) -> AsyncIterator[io.App]:
     finally:
         await asyncio.wait_for(web.exit(), TIMEOUT)
         await asyncio.wait_for(task, TIMEOUT)
+
+
+async def browser_dom(url: str, profile: Path) -> bytes:
+    """Headless Chromium loads ``url`` (scripts run for up to 5 s of virtual time); its final DOM.
+
+    The flags keep Chromium off the network (this machine's is closed) and out of the user's profile.
+    """
+    chromium = shutil.which("chromium")
+    assert chromium is not None
+    proc = await asyncio.create_subprocess_exec(
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    dom, _ = await asyncio.wait_for(proc.communicate(), 60)
+    return dom
 
 
 @dataclass

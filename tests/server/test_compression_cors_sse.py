@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import shutil
 import zlib
 from pathlib import Path
 
 import brotli
 import pytest
-from serving import exchange, read_until, running
+from serving import browser_dom, exchange, read_until, running
 
 import Blazeio as io
 from blazeio_common.http import get_decoder
@@ -205,15 +204,6 @@ async def test_sse_events_over_the_stdlib_and_flushed_when_compressed() -> None:
 
 @pytest.mark.peer("chromium")
 async def test_a_browser_eventsource_receives_the_events(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium is not None
     async with running(sse_app()) as web:
-        proc = await asyncio.create_subprocess_exec(
-            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
-            f"{web.server_address}/",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        dom, _ = await asyncio.wait_for(proc.communicate(), 60)
+        dom = await browser_dom(f"{web.server_address}/", tmp_path / "profile")
     assert b"n0@0|n1\nsecond line@1|n2@2" in dom

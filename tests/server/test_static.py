@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serving import TIMEOUT, exchange, running
+from serving import TIMEOUT, browser_dom, exchange, running
 
 import Blazeio as io
 
@@ -287,18 +286,8 @@ async def test_the_first_example_runs_unchanged(example_one: int) -> None:
 
 
 @pytest.mark.peer("chromium")
-async def test_a_browser_loads_the_page_with_its_css_script_and_image(example_one: int) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium is not None
-    proc = await asyncio.create_subprocess_exec(
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={EXAMPLES.parent / '.chromium-profile'}", "--virtual-time-budget=5000", "--dump-dom",
-        f"http://127.0.0.1:{example_one}/",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    dom, _ = await asyncio.wait_for(proc.communicate(), 60)
-    shutil.rmtree(EXAMPLES.parent / ".chromium-profile", ignore_errors=True)
+async def test_a_browser_loads_the_page_with_its_css_script_and_image(example_one: int, tmp_path: Path) -> None:
+    dom = await browser_dom(f"http://127.0.0.1:{example_one}/", tmp_path / "profile")
     # The page's script wrote the computed colour from site.css and the SVG's natural width.
     assert b"color=rgb(12, 34, 56) width=120" in dom
 
