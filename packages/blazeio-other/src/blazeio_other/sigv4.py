@@ -118,9 +118,13 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
+def _scope(timestamp: datetime, region: str, service: str) -> str:
+    return f"{timestamp:%Y%m%d}/{region}/{service}/aws4_request"
+
+
 def _sign(credentials: Credentials, timestamp: datetime, region: str, service: str, canonical: str) -> tuple[str, str]:
     stamp = timestamp.strftime("%Y%m%dT%H%M%SZ")
-    scope = f"{timestamp:%Y%m%d}/{region}/{service}/aws4_request"
+    scope = _scope(timestamp, region, service)
     to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     key = signing_key(credentials.secret_key, f"{timestamp:%Y%m%d}", region, service)
     return to_sign, hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
@@ -152,7 +156,7 @@ def sign_headers(
     block, signed = _canonical_headers([*headers, *added])
     canonical = _canonical_request(method, path, canonical_query(query), block, signed, payload_hash, normalize)
     to_sign, signature = _sign(credentials, when, region, service, canonical)
-    scope = f"{when:%Y%m%d}/{region}/{service}/aws4_request"
+    scope = _scope(when, region, service)
     authorization = (
         f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed}, Signature={signature}"
     )
@@ -180,7 +184,7 @@ def presign_query(
     """Query signing: returns the full canonical-ordered query string with ``X-Amz-Signature``."""
     when = timestamp or datetime.now(UTC)
     block, signed = _canonical_headers(headers)
-    scope = f"{when:%Y%m%d}/{region}/{service}/aws4_request"
+    scope = _scope(when, region, service)
     params = [
         *((unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)),
         ("X-Amz-Algorithm", ALGORITHM),
