@@ -213,9 +213,12 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         app = self.app
         try:
             while not self._closed:
-                request = await self._next_request()
+                request = self._poll_request()
                 if request is None:
                     break
+                if isinstance(request, asyncio.Future):
+                    await request  # more bytes (or the connection closed): poll again
+                    continue
                 self._reset(request)
                 if self.receiver.buffered:
                     self._start_cork()  # pipelined: answer all that is buffered, then send once
@@ -223,13 +226,14 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 self._handler_running = True
                 token = current_request.set(self)
                 try:
-                    await app.dispatch(self)
+                    handler = app.direct_route(self.path)
+                    await (handler(self) if handler is not None else app._dispatch_full(self))
                 except Abort as exc:
                     await self._on_abort(exc)
                 except (ClientDisconnected, ConnectionError):
                     break
                 except ProtocolError as exc:
-                    await self._on_protocol_error(exc)
+                    self._on_protocol_error(exc)
                 except Protocoltimeout:
                     self.keep_alive = False
                     if not self._prepared:
@@ -263,39 +267,37 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             if not self._closed:
                 self._close_transport()
 
-    async def _next_request(self) -> Request | None:
+    def _poll_request(self) -> Request | asyncio.Future[None] | None:
+        """The next request if it is buffered, else a future to await for more bytes; ``None`` ends.
+
+        Synchronous, so the serve loop awaits the data future itself: no coroutine per request
+        between the socket and the handler.
+        """
         receiver = self.receiver
-        while True:
-            if not receiver.buffered and not self._closed:
-                self._arm(_IDLE)
-                try:
-                    await self._wait_data(None)
-                except ClientDisconnected:
-                    return None
-                continue
-            try:
-                event = receiver.next_event()
-            except ProtocolError as exc:
-                self._reset(None)
-                await self._on_protocol_error(exc)
+        if not receiver.buffered:
+            if self._closed:
                 return None
-            if type(event) is Request:
-                self._timer_kind = 0
-                return event
-            if event is NEED_DATA:
-                # On shutdown a connection that has not had its first request yet still gets it
-                # (it was accepted, so the client expects an answer); only idle ones stop here.
-                if self._closed or (self.app.closing and self._served):
-                    return None
-                self._arm(_HEADER if receiver.buffered else _IDLE)
-                try:
-                    await self._wait_data(None)
-                except ClientDisconnected:
-                    return None
-                continue
-            if type(event) is ConnectionClosed:
+            self._arm(_IDLE)
+            return self._data_future()
+        try:
+            event = receiver.next_event()
+        except ProtocolError as exc:
+            self._reset(None)
+            self._on_protocol_error(exc)
+            return None
+        if type(event) is Request:
+            self._timer_kind = 0
+            return event
+        if event is NEED_DATA:
+            # On shutdown a connection that has not had its first request yet still gets it
+            # (it was accepted, so the client expects an answer); only idle ones stop here.
+            if self._closed or (self.app.closing and self._served):
                 return None
-            raise AssertionError(f"unexpected event {event!r}")
+            self._arm(_HEADER if receiver.buffered else _IDLE)
+            return self._data_future()
+        if type(event) is ConnectionClosed:
+            return None
+        raise AssertionError(f"unexpected event {event!r}")
 
     async def _finish_response(self) -> None:
         if not self._prepared:
@@ -359,13 +361,14 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             return
         await self.respond(exc.status, exc.headers, exc.message.encode(), "text/plain; charset=utf-8")
 
-    async def _on_protocol_error(self, exc: ProtocolError) -> None:
+    def _on_protocol_error(self, exc: ProtocolError) -> None:
+        # The connection closes next, and closing flushes: no need to wait for a drain.
         self.keep_alive = False
         if self._prepared or self._closed:
             self._eof_sent = True
             self._close_transport()
             return
-        await self.respond(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
+        self._respond(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
 
     async def _on_handler_error(self, exc: Exception) -> None:
         lines = traceback.format_exception(exc)

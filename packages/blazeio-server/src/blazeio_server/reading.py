@@ -43,6 +43,7 @@ class BodyReading:
 
     settings: ServerSettings
     transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
     receiver: RequestReceiver
     keep_alive: bool
     _body_complete: bool
@@ -72,17 +73,10 @@ class BodyReading:
         """Wait for more bytes from the socket; reading resumes while we wait."""
         if self._closed:
             raise ClientDisconnected("the client went away")
-        if self._reading_paused:
-            self._reading_paused = False
-            self.transport.resume_reading()
-        # Several tasks may wait at once (a body consumer and the server's drain): each has
-        # its own future, and the next bytes wake them all.
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
+        waiter = self._data_future()
         waiters = self._data_waiters
-        waiters.append(waiter)
         # A timer that fails this waiter: cheaper than an asyncio.timeout context per wait.
-        timer = None if within is None else loop.call_later(within, _expire, waiter, within)
+        timer = None if within is None else self.loop.call_later(within, _expire, waiter, within)
         try:
             await waiter
         finally:
@@ -92,6 +86,17 @@ class BodyReading:
                 waiters.remove(waiter)
         if self.gone and not self.receiver.buffered:
             raise ClientDisconnected("the client went away")
+
+    def _data_future(self) -> asyncio.Future[None]:
+        """A future the next bytes (or the connection's end) complete; reading resumes."""
+        if self._reading_paused:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        # Several tasks may wait at once (a body consumer and the server's drain): each has
+        # its own future, and the next bytes wake them all.
+        waiter: asyncio.Future[None] = self.loop.create_future()
+        self._data_waiters.append(waiter)
+        return waiter
 
     def _wake_readers(self) -> None:
         waiters = self._data_waiters

@@ -83,7 +83,7 @@ class _Deliver:
     Every response carries Content-Length, including 0.
     """
 
-    async def _send(
+    def _send(
         self,
         content_type: str,
         args: tuple[Any, ...],
@@ -92,7 +92,9 @@ class _Deliver:
         path: str | None = None,
         content_type_override: str | None = None,
         indent: int = 0,
-    ) -> None:
+    ) -> BlazeioProtocol:
+        # Synchronous: the whole response is handed to the transport here, and each public
+        # method awaits only when the transport is paused (one coroutine per response).
         data: Any = None
         r: BlazeioProtocol | None = None
         if args:
@@ -109,22 +111,33 @@ class _Deliver:
             except LookupError:
                 raise ModuleError("no current request: call this from a handler, or pass r") from None
         body = data.encode() if type(data) is str else _body(data, indent)
-        await r.respond(status, headers, body, content_type_override or content_type)
+        r._respond(status, headers, body, content_type_override or content_type)
+        return r
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(TEXT, args, **kwargs)
+        r = self._send(TEXT, args, **kwargs)
+        if r._write_paused:
+            await r._drain()
 
     async def json(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(JSON, args, **kwargs)
+        r = self._send(JSON, args, **kwargs)
+        if r._write_paused:
+            await r._drain()
 
     async def html(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(HTML, args, **kwargs)
+        r = self._send(HTML, args, **kwargs)
+        if r._write_paused:
+            await r._drain()
 
     async def bytes(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(Ctypes.octet, args, **kwargs)
+        r = self._send(Ctypes.octet, args, **kwargs)
+        if r._write_paused:
+            await r._drain()
 
     async def redirect(self, location: str, status: int = 302, headers: Mapping[str, Any] | None = None) -> None:
-        await self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
+        r = self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
+        if r._write_paused:
+            await r._drain()
 
     async def file(
         self,
@@ -170,7 +183,9 @@ class _Deliver:
         content_type = name.replace("_", "/", 1)
 
         async def send(*args: Any, **kwargs: Any) -> None:
-            await self._send(content_type, args, **kwargs)
+            r = self._send(content_type, args, **kwargs)
+            if r._write_paused:
+                await r._drain()
 
         return send
 

@@ -178,16 +178,22 @@ class Router:
         self._register(route or _route_default(func) or route_name(name), func, name)
         return func
 
+    def direct_route(self, path: str) -> Handler | None:
+        """The route for ``path`` when no middleware runs around it (the hot path), else ``None``.
+
+        The server awaits it directly, without a ``dispatch`` coroutine in between.
+        """
+        if self.before or self.after or "%" in path:
+            return None
+        return self.routes.get(path)
+
     async def dispatch(self, r: BlazeioProtocol) -> None:
         """Run the middleware chains and the route (or the handle-all chain) for ``r``."""
-        if not (self.before or self.after):
-            # No before/after middleware (the common hot path): no try/finally, no loops.
-            path = r.path
-            handler = self.routes.get(path) if "%" not in path else None
-            if handler is not None:
-                await handler(r)
-                return
-        await self._dispatch_full(r)
+        handler = self.direct_route(r.path)
+        if handler is not None:
+            await handler(r)
+        else:
+            await self._dispatch_full(r)
 
     async def _dispatch_full(self, r: BlazeioProtocol) -> None:
         try:

@@ -278,6 +278,18 @@ class ResponseWriting(BodyReading):
         ``headers`` may be field lines already serialised by ``serialise_fields`` (a hot path
         that answers the same head repeatedly keeps them as bytes).
         """
+        self._respond(status, headers, body, content_type)
+        if self._write_paused:
+            await self._drain()
+
+    def _respond(
+        self,
+        status: int,
+        headers: Mapping[str, Any] | bytes | None,
+        body: bytes,
+        content_type: str | None = None,
+    ) -> None:
+        """``respond`` without waiting for the transport to drain (callers await ``_drain`` when paused)."""
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
@@ -285,8 +297,6 @@ class ResponseWriting(BodyReading):
         settings = self.settings
         if isinstance(headers, bytes):
             self._write_whole(status, headers, body)
-            if self._write_paused:
-                await self._drain()
             return
         if (
             settings.compress
@@ -312,8 +322,6 @@ class ResponseWriting(BodyReading):
         else:
             extra = _content_type_line(content_type) if content_type is not None else b""
         self._write_whole(status, extra, body)
-        if self._write_paused:
-            await self._drain()
 
     def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
         """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
