@@ -37,6 +37,7 @@ from blazeio_common.http.framing import (
     parse_content_length,
     response_framing,
 )
+from blazeio_common.http.headers import Headers
 from blazeio_common.http.heads import head_fault, parse_fields, parse_request_line, parse_status_line, split_head
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
 from blazeio_common.http.readers import BodyReader, ChunkedReader, ContentLengthReader, UntilCloseReader
@@ -48,6 +49,18 @@ _HEAD, _BODY, _DONE, _SWITCHED = range(4)
 _HOSTS: set[str] = set()
 _HOSTS_MAX = 1024
 _NO_BODY_READER = ContentLengthReader(0)
+# Whole request heads already parsed, per Limits (the verdict depends on them): a client
+# repeats its head byte for byte on every request to the same URL (pollers, health checks,
+# service clients, load generators), and one dict lookup replaces the split and the parse.
+# The entry is the parse result itself, so a hit returns exactly what parsing would; any
+# difference in any byte is a miss. Bounded in entries and head size, emptied when full.
+# A connection whose heads keep differing (a request id in every head) stops using the
+# cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not pay for copies no one reads.
+_HeadEntry = tuple[str, str, str, tuple[tuple[str, str], ...], dict[str, str], bool, "int | None", bool, bool]
+_HEAD_CACHES: dict[Limits, dict[bytes, _HeadEntry]] = {}
+_HEAD_CACHE_MAX = 256
+_HEAD_CACHEABLE = 1024
+_HEAD_MISSES_MAX = 8
 
 RequestEvent = Request | Data | EndOfMessage | ConnectionClosed | Wait
 ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
@@ -155,7 +168,17 @@ class _Receiver:
 class RequestReceiver(_Receiver):
     """Server side: parses requests (RFC 9112 §3, §6)."""
 
-    __slots__ = ()
+    __slots__ = ("_head_misses", "_heads")
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        super().__init__(limits)
+        heads = _HEAD_CACHES.get(limits)
+        if heads is None:
+            if len(_HEAD_CACHES) >= 16:  # limits are per App: a program has a few
+                _HEAD_CACHES.clear()
+            heads = _HEAD_CACHES[limits] = {}
+        self._heads = heads
+        self._head_misses = 0
 
     def next_event(self) -> RequestEvent:
         state = self._state
@@ -166,6 +189,17 @@ class RequestReceiver(_Receiver):
         buf = self._buf
         if buf[:2] == b"\r\n":
             self._skip_empty_lines()
+        end = buf.find(b"\r\n\r\n", self._scan)
+        raw = None
+        if 0 <= end < _HEAD_CACHEABLE and self._head_misses < _HEAD_MISSES_MAX:
+            raw = bytes(buf[: end + 4])
+            entry = self._heads.get(raw)
+            if entry is not None:
+                self._head_misses = 0
+                self._scan = 0
+                del buf[: end + 4]
+                return self._cached_request(entry)
+            self._head_misses += 1
         head = self._cut_head(414)
         if head is None:
             if self._eof:
@@ -173,7 +207,30 @@ class RequestReceiver(_Receiver):
                     return ConnectionClosed()
                 raise ProtocolError("connection closed inside a request head", 400)
             return NEED_DATA
-        return self._request(head)
+        request = self._request(head)
+        if raw is not None:
+            heads = self._heads
+            if len(heads) >= _HEAD_CACHE_MAX:
+                heads.clear()
+            headers = request.headers
+            heads[raw] = (
+                request.method, request.target, request.version, tuple(headers._items), dict(headers._lookup()),
+                request.keep_alive, request.content_length, request.chunked, request.expect_continue,
+            )  # fmt: skip
+        return request
+
+    def _cached_request(self, entry: _HeadEntry) -> Request:
+        method, target, version, items, index, keep_alive, length, chunked, expect_continue = entry
+        if chunked:
+            self._reader = ChunkedReader(self._limits)
+        elif length:
+            self._reader = ContentLengthReader(length)
+        else:
+            self._reader = _NO_BODY_READER
+        self._state = _BODY
+        # Copies: a handler may change its request's headers; the cached entry must not change.
+        headers = Headers._trusted(list(items), index.copy())
+        return Request(method, target, version, headers, keep_alive, length, chunked, expect_continue)
 
     def _skip_empty_lines(self) -> None:
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.

@@ -1,0 +1,89 @@
+"""The request-head cache: a repeated head must parse exactly as the first time did.
+
+Each test uses its own ``Limits`` value, so its first head is a cache miss and the
+repeats are hits (caches are per limits).
+"""
+
+from __future__ import annotations
+
+from blazeio_common.http import Data, EndOfMessage, Limits, Request, RequestReceiver, receive
+
+from wire import error_status, outcome
+
+
+def _requests(receiver: RequestReceiver, data: bytes) -> list[tuple[Request, bytes]]:
+    """Every request in ``data`` (pipelined) with its body."""
+    receiver.feed(data)
+    out: list[tuple[Request, bytes]] = []
+    while receiver.buffered:
+        request = receiver.next_event()
+        assert isinstance(request, Request)
+        body = b""
+        while True:
+            event = receiver.next_event()
+            if isinstance(event, Data):
+                body += event.data
+            else:
+                assert isinstance(event, EndOfMessage)
+                break
+        out.append((request, body))
+        receiver.start_next_cycle()
+    return out
+
+
+def test_repeated_heads_frame_their_bodies_like_the_first() -> None:
+    receiver = RequestReceiver(Limits(max_header_count=91))
+    length = b"POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"
+    chunked = b"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+    data = length + b"abc" + chunked + b"2\r\nde\r\n0\r\n\r\n" + length + b"fgh" + chunked + b"1\r\ni\r\n0\r\n\r\n"
+    got = [(r.target, r.content_length, r.chunked, body) for r, body in _requests(receiver, data)]
+    assert got == [
+        ("/u", 3, False, b"abc"),
+        ("/c", None, True, b"de"),
+        ("/u", 3, False, b"fgh"),
+        ("/c", None, True, b"i"),
+    ]
+
+
+def test_a_cached_head_gives_the_same_request_split_or_whole() -> None:
+    head = b"GET /p?q=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    limits = Limits(max_header_count=92)
+    first = outcome(lambda: RequestReceiver(limits), head)  # populates the cache
+    assert first[0] == ("request", "GET", "/p?q=1", "1.1",
+                        [("Host", "a"), ("Accept", "*/*"), ("Accept", "text/html"), ("Connection", "close")],
+                        False, 0, False, False)  # fmt: skip
+    assert outcome(lambda: RequestReceiver(limits), head) == first
+
+
+def test_changing_a_request_s_headers_does_not_change_the_next_one() -> None:
+    receiver = RequestReceiver(Limits(max_header_count=93))
+    head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Token: t\r\n\r\n"
+    (first, _), (second, _), (third, _) = _requests(receiver, head * 3)
+    first.headers["X-Token"] = "changed"
+    del first.headers["host"]
+    second.headers.add("X-Extra", "1")
+    assert third.headers.raw_items() == [("Host", "a"), ("X-Token", "t")]
+    assert third.headers["x-token"] == "t"
+
+
+def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones() -> None:
+    head = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
+    assert outcome(lambda: RequestReceiver(Limits(max_header_count=94)), head)[0][0] == "request"
+    assert error_status(lambda: RequestReceiver(Limits(max_header_count=3)), head) == 431
+
+
+def test_the_cache_stays_bounded_under_ever_new_heads() -> None:
+    receiver = RequestReceiver(Limits(max_header_count=95))
+    for i in range(receive._HEAD_CACHE_MAX * 2 + 5):
+        ((request, _),) = _requests(receiver, b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
+        assert request.target == f"/{i}"
+        assert len(receive._HEAD_CACHES[Limits(max_header_count=95)]) <= receive._HEAD_CACHE_MAX
+
+
+def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None:
+    # After a run of misses the connection stops using the cache; parsing must not change.
+    receiver = RequestReceiver(Limits(max_header_count=96))
+    unique = b"".join(b"POST /%d HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n%02d" % (i, i) for i in range(20))
+    repeated = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok" * 5
+    got = [(r.target, body) for r, body in _requests(receiver, unique + repeated)]
+    assert got == [(f"/{i}", b"%02d" % i) for i in range(20)] + [("/r", b"ok")] * 5
