@@ -202,6 +202,7 @@ def idle(proc: psutil.Process, args: argparse.Namespace) -> Figure:
 
 WORKLOADS = [
     Workload("plaintext", "req/s", True, load("/plaintext")),
+    Workload("plaintext_ids", "req/s", True, load("/plaintext", "request_ids.lua")),
     Workload("json", "req/s", True, load("/json")),
     Workload("pipelined", "req/s", True, load("/plaintext", "pipeline.lua")),
     Workload("upload", "MB/s", True, upload),
