@@ -6,7 +6,18 @@ repeats are hits (caches are per limits).
 
 from __future__ import annotations
 
-from blazeio_common.http import Data, EndOfMessage, Limits, Request, RequestReceiver, receive
+from blazeio_common.http import (
+    PAUSED,
+    Data,
+    EndOfMessage,
+    InformationalResponse,
+    Limits,
+    Request,
+    RequestReceiver,
+    Response,
+    ResponseReceiver,
+    receive,
+)
 
 from wire import error_status, outcome
 
@@ -73,11 +84,14 @@ def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones(
 
 
 def test_the_cache_stays_bounded_under_ever_new_heads() -> None:
-    receiver = RequestReceiver(Limits(max_header_count=95))
+    # Many connections, each with a head never seen before (one miss each, so all are stored).
+    limits = Limits(max_header_count=95)
+    sizes = []
     for i in range(receive._HEAD_CACHE_MAX * 2 + 5):
-        ((request, _),) = _requests(receiver, b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
+        ((request, _),) = _requests(RequestReceiver(limits), b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
         assert request.target == f"/{i}"
-        assert len(receive._HEAD_CACHES[Limits(max_header_count=95)]) <= receive._HEAD_CACHE_MAX
+        sizes.append(len(receive._HEAD_CACHES["request", limits]))
+    assert max(sizes) == receive._HEAD_CACHE_MAX
 
 
 def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None:
@@ -87,3 +101,66 @@ def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None
     repeated = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok" * 5
     got = [(r.target, body) for r, body in _requests(receiver, unique + repeated)]
     assert got == [(f"/{i}", b"%02d" % i) for i in range(20)] + [("/r", b"ok")] * 5
+
+
+def _response(receiver: ResponseReceiver, method: str, data: bytes) -> tuple[Response, bytes, bytes]:
+    """One response to ``method``: the head event, its body, and what stays buffered after it."""
+    receiver.start_next_cycle(method)
+    receiver.feed(data)
+    head = receiver.next_event()
+    while isinstance(head, InformationalResponse):
+        head = receiver.next_event()
+    assert isinstance(head, Response)
+    body = b""
+    while not isinstance(event := receiver.next_event(), EndOfMessage):
+        assert isinstance(event, Data)
+        body += event.data
+    assert receiver.next_event() is PAUSED
+    return head, body, receiver.take_buffered()
+
+
+def test_a_cached_response_head_is_framed_for_the_method_it_answers() -> None:
+    # RFC 9110 §9.3.2: the response to HEAD has no body, whatever its Content-Length says.
+    receiver = ResponseReceiver("GET", Limits(max_header_count=97))
+    head = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: "x"\r\n\r\n'
+    receiver.feed(head + b"hello")
+    receiver.next_event()
+    receiver.next_event()
+    receiver.next_event()  # the first GET: parsed, then cached
+    got = [
+        _response(receiver, "GET", head + b"hello")[1:],
+        _response(receiver, "HEAD", head + b"next")[1:],
+        _response(receiver, "GET", head + b"world")[1:],
+        _response(receiver, "HEAD", head)[1:],
+    ]
+    assert got == [(b"hello", b""), (b"", b"next"), (b"world", b""), (b"", b"")]
+
+
+def test_changing_a_response_s_headers_does_not_change_the_next_one() -> None:
+    receiver = ResponseReceiver("GET", Limits(max_header_count=98))
+    data = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+    receiver.feed(data)
+    first = receiver.next_event()
+    assert isinstance(first, Response)
+    first.headers["Content-Type"] = "changed"
+    receiver.next_event()
+    receiver.next_event()
+    second, body, _ = _response(receiver, "GET", data)
+    third, _, _ = _response(receiver, "GET", data)
+    second.headers.add("X", "1")
+    assert (third.headers["content-type"], third.headers.get("x"), body) == ("text/plain", None, b"ok")
+
+
+def test_interim_responses_before_a_cached_final_one_still_come_first() -> None:
+    receiver = ResponseReceiver("POST", Limits(max_header_count=99))
+    data = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\n!"
+    for i in range(3):
+        if i:
+            receiver.start_next_cycle("POST")
+        receiver.feed(data)
+        interim, final = receiver.next_event(), receiver.next_event()
+        assert isinstance(interim, InformationalResponse) and interim.status_code == 100
+        assert isinstance(final, Response) and final.status_code == 201
+        data_event = receiver.next_event()
+        assert isinstance(data_event, Data) and data_event.data == b"!"
+        assert isinstance(receiver.next_event(), EndOfMessage)

@@ -130,6 +130,11 @@ class ClientConnection(asyncio.Protocol):
             if not self.closed and self.transport is not None:
                 self.transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
+    @property
+    def must_drain(self) -> bool:
+        """True when ``drain`` has to run: writes are paused, or the connection is gone (it raises)."""
+        return self._write_paused or self.closed
+
     async def drain(self, within: float | None) -> None:
         while self._write_paused and not self.closed:
             self._drain_waiter = self.loop.create_future()
@@ -141,19 +146,29 @@ class ClientConnection(asyncio.Protocol):
         if self.closed:
             raise ServerDisconnected("the server closed the connection")
 
+    def poll(self) -> ResponseEvent:
+        """The next response event if its bytes are here, else ``NEED_DATA`` (then await ``next_event``).
+
+        Synchronous, so callers pay for a coroutine only when they really have to wait.
+        """
+        receiver = self.receiver
+        event = receiver.next_event()
+        transport = self.transport
+        if (
+            self._reading_paused
+            and transport is not None
+            and (event is NEED_DATA or receiver.buffered < _READ_HIGH_WATER // 4)
+        ):
+            self._reading_paused = False
+            transport.resume_reading()
+        return event
+
     async def next_event(self, within: float | None) -> ResponseEvent:
         """The next response event; waits for bytes (at most ``within`` seconds between them)."""
-        receiver = self.receiver
         while True:
-            event = receiver.next_event()
+            event = self.poll()
             if event is not NEED_DATA:
-                if self._reading_paused and receiver.buffered < _READ_HIGH_WATER // 4 and self.transport:
-                    self._reading_paused = False
-                    self.transport.resume_reading()
                 return event
-            if self._reading_paused and self.transport:
-                self._reading_paused = False
-                self.transport.resume_reading()
             waiter = self._data_waiter = self.loop.create_future()
             # A timer that fails the waiter: cheaper than an asyncio.timeout context per wait,
             # and it never cancels the task (so no uncancel bookkeeping).

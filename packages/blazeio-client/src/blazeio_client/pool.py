@@ -32,9 +32,23 @@ class Pool:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_loop: asyncio.AbstractEventLoop | None = None
 
-    @staticmethod
-    def key(scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
-        return (id(asyncio.get_running_loop()), scheme, host, port, id(tls) if tls is not None else 0, proxy)
+    def key(self, scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
+        loop = asyncio.get_running_loop()
+        if loop is not self._last_loop:
+            # Connections of an ended loop can only be left over when another loop runs now.
+            self._last_loop = loop
+            self._purge_closed_loops()
+        return (id(loop), scheme, host, port, id(tls) if tls is not None else 0, proxy)
+
+    def take_idle(self, key: Key) -> ClientConnection | None:
+        """An idle connection for ``key`` that is still usable, or ``None`` (synchronous)."""
+        idle = self._idle.get(key)
+        while idle:
+            connection = idle.pop()
+            if connection.idle_ok and connection.loop.time() - connection.last_used < self.idle_timeout:
+                return connection
+            self._discard(key, connection)
+        return None
 
     async def acquire(
         self,
@@ -49,18 +63,10 @@ class Pool:
         """A connection for ``key``: an idle one (reused=True) or a new one within the limits."""
         loop = asyncio.get_running_loop()
         deadline = None if pool is None else loop.time() + pool
-        if loop is not self._last_loop:
-            # Connections of an ended loop can only be left over when another loop runs now.
-            self._last_loop = loop
-            self._purge_closed_loops()
         while True:
-            idle = self._idle.get(key)
-            now = loop.time()
-            while idle:
-                connection = idle.pop()
-                if connection.idle_ok and now - connection.last_used < self.idle_timeout:
-                    return connection, True
-                self._discard(key, connection)
+            idle_connection = self.take_idle(key)
+            if idle_connection is not None:
+                return idle_connection, True
             if self._open.get(key, 0) < self.max_per_origin and self._total < self.max_total:
                 self._open[key] = self._open.get(key, 0) + 1
                 self._total += 1

@@ -33,6 +33,7 @@ from blazeio_common import (
     url_encode,
 )
 from blazeio_common.http import (
+    NEED_DATA,
     ChunkedWriter,
     ConnectionClosed,
     ContentLengthWriter,
@@ -194,9 +195,11 @@ class Session:
     async def _send(self) -> None:
         head = self._head()
         for attempt in (1, 2):
-            connection, reused = await self._connect()
+            connection, reused = self._connect_idle() or await self._connect()
             try:
-                await self._begin(connection, head)
+                self._begin(connection, head)
+                if connection.must_drain:
+                    await connection.drain(self.timeout.write)
                 if self._stream is not None:
                     async for chunk in self._stream.chunks:
                         await self.write(chunk)
@@ -220,12 +223,23 @@ class Session:
                 if not retry or self.status_code:
                     raise ServerDisconnected(f"connection to {self.url.host}:{self.url.port} lost: {exc}") from exc
 
-    async def _connect(self) -> tuple[ClientConnection, bool]:
+    def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
+        """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
         proxy = self.proxy
         self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
+        connection = self.pool.take_idle(self._key)
+        if connection is None:
+            return None
+        self._connection = connection
+        return connection, True
+
+    async def _connect(self) -> tuple[ClientConnection, bool]:
+        """A connection within the pool's limits: opened, or waited for (after ``_connect_idle``)."""
+        url = self.url
+        assert self._key is not None
         connection, reused = await self.pool.acquire(
-            self._key, url.host, url.port, self._tls, self.timeout.connect, self.timeout.pool, proxy
+            self._key, url.host, url.port, self._tls, self.timeout.connect, self.timeout.pool, self.proxy
         )
         self._connection = connection
         return connection, reused
@@ -273,7 +287,9 @@ class Session:
         while True:
             connection = self._live()
             while True:
-                event = await connection.next_event(self.timeout.read)
+                event = connection.poll()
+                if event is NEED_DATA:
+                    event = await connection.next_event(self.timeout.read)
                 if isinstance(event, InformationalResponse):
                     continue
                 if isinstance(event, ConnectionClosed):
@@ -326,10 +342,12 @@ class Session:
         self._request_done = False
         self._writer = None
         head = self._head()
-        connection, _ = await self._connect()
-        await self._begin(connection, head)
+        connection, _ = self._connect_idle() or await self._connect()
+        self._begin(connection, head)
+        if connection.must_drain:
+            await connection.drain(self.timeout.write)
 
-    async def _begin(self, connection: ClientConnection, head: bytes) -> None:
+    def _begin(self, connection: ClientConnection, head: bytes) -> None:
         """Start an exchange on ``connection``: reset its receiver, send the head (and body bytes)."""
         if connection.exchanges:
             connection.receiver.start_next_cycle(self.method)
@@ -342,7 +360,6 @@ class Session:
             connection.write(head)
             if body:
                 connection.write(body)  # a large body is not copied to join it to the head
-        await connection.drain(self.timeout.write)
 
     async def _discard_body(self) -> None:
         async for _ in self._raw_body():
@@ -353,13 +370,17 @@ class Session:
         if self._response_done:
             return
         connection = self._live()
-        while (piece := await self._body_piece(connection)) is not None:
+        while True:
+            event = connection.poll()
+            if event is NEED_DATA:
+                event = await connection.next_event(self.timeout.read)
+            if (piece := self._body_event(event)) is None:
+                return
             yield piece
 
-    async def _body_piece(self, connection: ClientConnection) -> bytes | None:
-        """The next piece of the response body as received; ``None`` at its end."""
-        event = await connection.next_event(self.timeout.read)
-        if isinstance(event, Data):
+    def _body_event(self, event: object) -> bytes | None:
+        """A response-body event as the bytes it carries; ``None`` at the body's end."""
+        if type(event) is Data:
             self.received_len += len(event.data)
             return event.data
         if isinstance(event, EndOfMessage):
@@ -393,7 +414,12 @@ class Session:
                 # The common case, without the async generators: pieces as they arrive, joined.
                 connection = self._live()
                 pieces = []
-                while (piece := await self._body_piece(connection)) is not None:
+                while True:
+                    event = connection.poll()  # a small body is usually here with the head
+                    if event is NEED_DATA:
+                        event = await connection.next_event(self.timeout.read)
+                    if (piece := self._body_event(event)) is None:
+                        break
                     pieces.append(piece)
                 self._content = b"".join(pieces)
             else:

@@ -49,25 +49,48 @@ _HEAD, _BODY, _DONE, _SWITCHED = range(4)
 _HOSTS: set[str] = set()
 _HOSTS_MAX = 1024
 _NO_BODY_READER = ContentLengthReader(0)
-# Whole request heads already parsed, per Limits (the verdict depends on them): a client
-# repeats its head byte for byte on every request to the same URL (pollers, health checks,
-# service clients, load generators), and one dict lookup replaces the split and the parse.
-# The entry is the parse result itself, so a hit returns exactly what parsing would; any
-# difference in any byte is a miss. Bounded in entries and head size, emptied when full.
-# A connection whose heads keep differing (a request id in every head) stops using the
-# cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not pay for copies no one reads.
-_HeadEntry = tuple[str, str, str, tuple[tuple[str, str], ...], dict[str, str], bool, "int | None", bool, bool]
-_HEAD_CACHES: dict[Limits, dict[bytes, _HeadEntry]] = {}
+# Whole heads already parsed, per receiver kind and Limits (the verdict depends on them).
+# A peer repeats its head byte for byte: a client on every request to the same URL
+# (pollers, health checks, service clients, load generators), a server on every response
+# for the same resource within a second (its Date changes). One dict lookup then replaces
+# the split and the parse. The entry is the parse result itself, so a hit returns exactly
+# what parsing would; any difference in any byte is a miss. Bounded in entries and head
+# size, emptied when full. A connection whose heads keep differing (a request id in every
+# head) stops using the cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not
+# pay for copies no one reads.
+_HEAD_CACHES: dict[tuple[str, Limits], dict[bytes, _HeadEntry]] = {}
 _HEAD_CACHE_MAX = 256
 _HEAD_CACHEABLE = 1024
 _HEAD_MISSES_MAX = 8
+_NO_BODY, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
 
 RequestEvent = Request | Data | EndOfMessage | ConnectionClosed | Wait
 ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
 
 
+class _HeadEntry:
+    """A cached parse: the event (with its own copy of the headers) and how its body is framed."""
+
+    __slots__ = ("event", "index", "items", "length", "reader")
+
+    def __init__(self, event: Request | Response, reader: int, length: int | None) -> None:
+        self.event = event
+        self.items = tuple(event.headers.raw_items())
+        self.index = dict(event.headers._lookup())
+        self.reader = reader
+        self.length = length
+
+    def headers(self) -> Headers:
+        # Copies: a program may change an event's headers; the entry must never change.
+        return Headers._trusted(list(self.items), self.index.copy())
+
+
 class _Receiver:
-    __slots__ = ("_body_seen", "_buf", "_empty_lines", "_eof", "_limits", "_reader", "_scan", "_state")
+    __slots__ = (
+        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_limits", "_reader", "_scan",
+        "_state",
+    )  # fmt: skip
+    _kind = ""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self._buf = bytearray()
@@ -78,6 +101,59 @@ class _Receiver:
         self._eof = False
         self._body_seen = 0
         self._empty_lines = 0
+        heads = _HEAD_CACHES.get((self._kind, limits))
+        if heads is None:
+            if len(_HEAD_CACHES) >= 16:  # limits are per App or client: a program has a few
+                _HEAD_CACHES.clear()
+            heads = _HEAD_CACHES[self._kind, limits] = {}
+        self._heads = heads
+        self._head_misses = 0
+
+    def _head_key(self) -> bytes | None:
+        """The complete head at the start of the buffer, as a cache key, when it may be cached."""
+        if self._head_misses >= _HEAD_MISSES_MAX:
+            return None
+        end = self._buf.find(b"\r\n\r\n", self._scan)
+        if end < 0 or end >= _HEAD_CACHEABLE:
+            return None
+        return bytes(self._buf[: end + 4])
+
+    def _cached_head(self, key: bytes, size: int) -> _HeadEntry | None:
+        """The entry for ``key`` with its ``size`` head bytes consumed and the body reader set."""
+        entry = self._heads.get(key)
+        if entry is None:
+            self._head_misses += 1
+            return None
+        self._head_misses = 0
+        self._scan = 0
+        del self._buf[:size]
+        kind = entry.reader
+        if kind == _NO_BODY:
+            self._reader = _NO_BODY_READER
+        elif kind == _LENGTH:
+            assert entry.length is not None
+            self._reader = ContentLengthReader(entry.length)
+        elif kind == _CHUNKED:
+            self._reader = ChunkedReader(self._limits)
+        else:
+            self._reader = UntilCloseReader()
+        self._state = _BODY
+        return entry
+
+    def _remember(self, key: bytes, event: Request | Response) -> None:
+        reader = self._reader
+        if reader is _NO_BODY_READER:
+            kind = _NO_BODY
+        elif type(reader) is ContentLengthReader:
+            kind = _LENGTH
+        elif type(reader) is ChunkedReader:
+            kind = _CHUNKED
+        else:
+            kind = _UNTIL_CLOSE
+        heads = self._heads
+        if len(heads) >= _HEAD_CACHE_MAX:
+            heads.clear()
+        heads[key] = _HeadEntry(event, kind, event.content_length)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._eof and data:
@@ -168,17 +244,8 @@ class _Receiver:
 class RequestReceiver(_Receiver):
     """Server side: parses requests (RFC 9112 §3, §6)."""
 
-    __slots__ = ("_head_misses", "_heads")
-
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
-        super().__init__(limits)
-        heads = _HEAD_CACHES.get(limits)
-        if heads is None:
-            if len(_HEAD_CACHES) >= 16:  # limits are per App: a program has a few
-                _HEAD_CACHES.clear()
-            heads = _HEAD_CACHES[limits] = {}
-        self._heads = heads
-        self._head_misses = 0
+    __slots__ = ()
+    _kind = "request"
 
     def next_event(self) -> RequestEvent:
         state = self._state
@@ -189,17 +256,16 @@ class RequestReceiver(_Receiver):
         buf = self._buf
         if buf[:2] == b"\r\n":
             self._skip_empty_lines()
-        end = buf.find(b"\r\n\r\n", self._scan)
-        raw = None
-        if 0 <= end < _HEAD_CACHEABLE and self._head_misses < _HEAD_MISSES_MAX:
-            raw = bytes(buf[: end + 4])
-            entry = self._heads.get(raw)
+        key = self._head_key()
+        if key is not None:
+            entry = self._cached_head(key, len(key))
             if entry is not None:
-                self._head_misses = 0
-                self._scan = 0
-                del buf[: end + 4]
-                return self._cached_request(entry)
-            self._head_misses += 1
+                r = entry.event
+                assert type(r) is Request
+                return Request(
+                    r.method, r.target, r.version, entry.headers(), r.keep_alive, r.content_length, r.chunked,
+                    r.expect_continue,
+                )  # fmt: skip
         head = self._cut_head(414)
         if head is None:
             if self._eof:
@@ -208,29 +274,9 @@ class RequestReceiver(_Receiver):
                 raise ProtocolError("connection closed inside a request head", 400)
             return NEED_DATA
         request = self._request(head)
-        if raw is not None:
-            heads = self._heads
-            if len(heads) >= _HEAD_CACHE_MAX:
-                heads.clear()
-            headers = request.headers
-            heads[raw] = (
-                request.method, request.target, request.version, tuple(headers._items), dict(headers._lookup()),
-                request.keep_alive, request.content_length, request.chunked, request.expect_continue,
-            )  # fmt: skip
+        if key is not None:
+            self._remember(key, request)
         return request
-
-    def _cached_request(self, entry: _HeadEntry) -> Request:
-        method, target, version, items, index, keep_alive, length, chunked, expect_continue = entry
-        if chunked:
-            self._reader = ChunkedReader(self._limits)
-        elif length:
-            self._reader = ContentLengthReader(length)
-        else:
-            self._reader = _NO_BODY_READER
-        self._state = _BODY
-        # Copies: a handler may change its request's headers; the cached entry must not change.
-        headers = Headers._trusted(list(items), index.copy())
-        return Request(method, target, version, headers, keep_alive, length, chunked, expect_continue)
 
     def _skip_empty_lines(self) -> None:
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
@@ -313,6 +359,7 @@ class ResponseReceiver(_Receiver):
     """Client side: parses responses to a request made with ``request_method``."""
 
     __slots__ = ("request_method",)
+    _kind = "response"
 
     def __init__(self, request_method: str = "GET", limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(limits)
@@ -329,6 +376,20 @@ class ResponseReceiver(_Receiver):
             return self._body_event()
         if state in (_DONE, _SWITCHED):
             return PAUSED
+        raw = self._head_key()
+        key = None
+        if raw is not None:
+            # The framing depends on the request's method (HEAD, CONNECT), so it is in the key;
+            # a head always ends in CRLF CRLF, so no two keys can collide.
+            method = self.request_method
+            key = raw if method == "GET" else raw + method.encode()
+            entry = self._cached_head(key, len(raw))
+            if entry is not None:
+                r = entry.event
+                assert type(r) is Response
+                return Response(
+                    r.status_code, r.reason, r.version, entry.headers(), r.keep_alive, r.framing, r.content_length
+                )
         head = self._cut_head(400)
         if head is None:
             if self._eof:
@@ -336,7 +397,10 @@ class ResponseReceiver(_Receiver):
                     return ConnectionClosed()
                 raise ProtocolError("connection closed inside a response head", 400)
             return NEED_DATA
-        return self._response(head)
+        response = self._response(head)
+        if key is not None and type(response) is Response and self._state == _BODY:
+            self._remember(key, response)  # final responses only: 1xx and tunnels are rare
+        return response
 
     def _response(self, lines: list[str]) -> Response:
         version, status_code, reason = parse_status_line(lines[0])
