@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import weakref
+import threading
 from typing import cast
 
 from blazeio_client.timeouts import ConnectTimeout, ReadTimeout, WriteTimeout
@@ -20,11 +20,23 @@ _READ_HIGH_WATER = 1 << 20
 # then sent back to back, so the server wakes once for the burst instead of once per request
 # (on loopback the sender pays for that wake-up). Large writes are never held.
 _BATCH_MAX = 1 << 16
-_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[ClientConnection]] = weakref.WeakKeyDictionary()
 
 
-def _end_turn(loop: asyncio.AbstractEventLoop) -> None:
-    for connection in _BATCHES.pop(loop, ()):
+class _Turn(threading.local):
+    """The connections holding writes in this thread's current loop turn (one loop per thread)."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+    batch: list[ClientConnection] | None = None
+
+
+_TURN = _Turn()
+
+
+def _end_turn(batch: list[ClientConnection]) -> None:
+    turn = _TURN
+    if turn.batch is batch:
+        turn.loop = turn.batch = None
+    for connection in batch:
         connection.flush()
 
 
@@ -106,12 +118,13 @@ class ClientConnection(asyncio.Protocol):
             return
         pending = self._pending
         if pending is None:
-            batch = _BATCHES.get(self.loop)
-            if batch is None:
+            turn = _TURN
+            batch = turn.batch
+            if batch is None or turn.loop is not self.loop:
                 # The first write of this turn of the loop goes out at once (a lone request pays
                 # no extra latency); later ones in the same turn are held and sent together.
-                _BATCHES[self.loop] = []
-                self.loop.call_soon(_end_turn, self.loop)
+                turn.loop, turn.batch = self.loop, []
+                self.loop.call_soon(_end_turn, turn.batch)
                 self.transport.write(data)
                 return
             pending = self._pending = []

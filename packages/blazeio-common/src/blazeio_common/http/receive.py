@@ -254,6 +254,8 @@ class RequestReceiver(_Receiver):
         if state == _DONE:
             return PAUSED
         buf = self._buf
+        if not buf:
+            return ConnectionClosed() if self._eof else NEED_DATA
         if buf[:2] == b"\r\n":
             self._skip_empty_lines()
         key = self._head_key()
@@ -376,6 +378,8 @@ class ResponseReceiver(_Receiver):
             return self._body_event()
         if state in (_DONE, _SWITCHED):
             return PAUSED
+        if not self._buf:
+            return ConnectionClosed() if self._eof else NEED_DATA
         raw = self._head_key()
         key = None
         if raw is not None:

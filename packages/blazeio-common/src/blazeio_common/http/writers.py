@@ -73,11 +73,23 @@ def serialise_request_head(
     method: str, target: str, headers: HeaderInput | Headers | None = None, version: str = "1.1"
 ) -> bytes:
     """``<method> <target> HTTP/<version>`` + fields + the empty line."""
-    if not _token(method):
-        raise LocalProtocolError(f"invalid method {method!r}")
-    if not target or not _abnf.request_line.fullmatch(f"GET {target} HTTP/1.1"):
-        raise LocalProtocolError(f"invalid request target {target!r}")
-    return f"{method} {target} HTTP/{version}\r\n".encode("latin-1") + serialise_fields(headers) + b"\r\n"
+    line = _START_LINES.get((method, target, version))
+    if line is None:
+        if not _token(method):
+            raise LocalProtocolError(f"invalid method {method!r}")
+        if not target or not _abnf.request_line.fullmatch(f"GET {target} HTTP/1.1"):
+            raise LocalProtocolError(f"invalid request target {target!r}")
+        line = f"{method} {target} HTTP/{version}\r\n".encode("latin-1")
+        if len(_START_LINES) >= _START_LINES_MAX:
+            _START_LINES.clear()
+        _START_LINES[method, target, version] = line
+    return line + serialise_fields(headers) + b"\r\n"
+
+
+# Request lines already validated: a client requests the same few URLs again and again, and
+# a dict lookup is cheaper than the regular expression. Bounded; emptied when full.
+_START_LINES: dict[tuple[str, str, str], bytes] = {}
+_START_LINES_MAX = 1024
 
 
 class ContentLengthWriter:
