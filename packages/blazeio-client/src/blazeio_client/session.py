@@ -149,9 +149,9 @@ class Session:
     def _head(self) -> bytes:
         headers = self.request_headers
         if "host" not in headers:
-            headers["Host"] = self.url.authority
+            headers.add("Host", self.url.authority)  # (absent: add, not replace)
         if self.decode and "accept-encoding" not in headers:
-            headers["Accept-Encoding"] = "gzip, deflate, br"
+            headers.add("Accept-Encoding", "gzip, deflate, br")
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         stream = self._stream

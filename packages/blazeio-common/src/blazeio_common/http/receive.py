@@ -87,13 +87,19 @@ class _HeadEntry:
 
 class _Receiver:
     __slots__ = (
-        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_limits", "_reader", "_scan",
-        "_state",
+        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_held", "_held_size", "_limits",
+        "_reader", "_scan", "_state",
     )  # fmt: skip
     _kind = ""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self._buf = bytearray()
+        # Body bytes handed over whole: while a length- or close-framed body is read and the
+        # buffer is empty, pieces from the socket are kept as they are and become the next
+        # Data event (one piece: no copy at all; several: one join), instead of being copied
+        # into the buffer and out again. Only ever non-empty while _buf is empty.
+        self._held: list[bytes] = []
+        self._held_size = 0
         self._limits = limits
         self._state = _HEAD
         self._reader: BodyReader = _NO_BODY_READER
@@ -158,7 +164,29 @@ class _Receiver:
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._eof and data:
             raise RuntimeError("feed() after feed_eof()")
-        self._buf += data
+        reader = self._reader
+        if (
+            not self._buf
+            and type(data) is bytes
+            and self._state == _BODY
+            and ((type(reader) is ContentLengthReader and reader.remaining) or type(reader) is UntilCloseReader)
+        ):
+            self._held.append(data)
+            self._held_size += len(data)
+        else:
+            if self._held:
+                self._unhold()
+            self._buf += data
+
+    def _unhold(self) -> None:
+        self._buf += self._take_held()
+
+    def _take_held(self) -> bytes:
+        held = self._held
+        data = held[0] if len(held) == 1 else b"".join(held)
+        self._held = []
+        self._held_size = 0
+        return data
 
     def feed_eof(self) -> None:
         """The peer closed its side; idempotent."""
@@ -172,15 +200,17 @@ class _Receiver:
     @property
     def buffered(self) -> int:
         """Bytes received and not yet turned into events."""
-        return len(self._buf)
+        return len(self._buf) + self._held_size
 
     @property
     def trailing_data(self) -> bytes:
         """Bytes after the message (e.g. the tunnel after 101 Switching Protocols)."""
-        return bytes(self._buf)
+        return bytes(self._buf) + b"".join(self._held)
 
     def take_buffered(self) -> bytes:
         """Remove and return every buffered byte, unparsed (for protocols that leave HTTP)."""
+        if self._held:
+            self._unhold()
         data = bytes(self._buf)
         self._buf.clear()
         return data
@@ -189,6 +219,8 @@ class _Receiver:
         # A message without a body (the common GET) is complete without its EndOfMessage event.
         if self._state != _DONE and not (self._state == _BODY and self._reader is _NO_BODY_READER):
             raise RuntimeError("start_next_cycle() before the message was complete")
+        if self._held:
+            self._unhold()  # (cannot happen: held bytes are body bytes; kept as a guard)
         self._state = _HEAD
         self._reader = _NO_BODY_READER
         self._body_seen = 0
@@ -224,8 +256,21 @@ class _Receiver:
         del lines[-2:]
         return lines
 
+    def _held_event(self) -> Data | EndOfMessage | None:
+        held = self._take_held()
+        reader = self._reader
+        if type(reader) is ContentLengthReader:
+            remaining = reader.remaining
+            if len(held) > remaining:
+                self._buf += held[remaining:]  # the next message's first bytes
+                held = held[:remaining]
+                if not held:
+                    return reader.read(self._buf)
+            reader.remaining -= len(held)
+        return Data(held)
+
     def _body_event(self) -> Data | EndOfMessage | ConnectionClosed | Wait:
-        event = self._reader.read(self._buf)
+        event = self._held_event() if self._held else self._reader.read(self._buf)
         if event is None:
             if not self._eof:
                 return NEED_DATA
