@@ -30,6 +30,9 @@ from blazeio_server.zerocopy import SendfileJob, SendfilePool
 
 __all__ = ["ResponseWriting"]
 
+# Response header fields: a mapping, field lines already serialised, or none.
+_Fields = Mapping[str, Any] | bytes | None
+
 _CLOSE = b"Connection: close\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
@@ -266,13 +269,7 @@ class ResponseWriting(BodyReading):
         if self._write_paused:
             await self._drain()
 
-    async def respond(
-        self,
-        status: int,
-        headers: Mapping[str, Any] | bytes | None,
-        body: bytes,
-        content_type: str | None = None,
-    ) -> None:
+    async def respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
         """A whole response in one write: head with Content-Length, then the body.
 
         ``headers`` may be field lines already serialised by ``serialise_fields`` (a hot path
@@ -282,13 +279,7 @@ class ResponseWriting(BodyReading):
         if self._write_paused:
             await self._drain()
 
-    def _respond(
-        self,
-        status: int,
-        headers: Mapping[str, Any] | bytes | None,
-        body: bytes,
-        content_type: str | None = None,
-    ) -> None:
+    def _respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
         """``respond`` without waiting for the transport to drain (callers await ``_drain`` when paused)."""
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
