@@ -81,6 +81,15 @@ def parse(data: bytes, methods: Iterable[str] = ()) -> list[Reply]:
             return replies
 
 
+def request(method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+    """A request that asks the server to close after answering (what exchange() reads to its end)."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: t", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method in ("POST", "PUT"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
 async def exchange(port: int, data: bytes, methods: Iterable[str] = ()) -> list[Reply]:
     """Send raw bytes, read until the server closes, and parse the responses."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

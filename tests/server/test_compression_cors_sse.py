@@ -9,20 +9,12 @@ from pathlib import Path
 
 import brotli
 import pytest
-from serving import browser_dom, exchange, read_until, running
+from serving import browser_dom, exchange, read_until, request, running
 
 import Blazeio as io
 from blazeio_common.http import get_decoder
 
 TEXT = "Blazeio compresses text. " * 200
-
-
-def request(path: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes = b"") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: t", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    if body:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def app(**settings: object) -> io.App:
@@ -70,14 +62,14 @@ def app(**settings: object) -> io.App:
 
 async def test_compression_is_off_by_default_and_negotiated_when_on() -> None:
     async with running(app()) as web:
-        (plain,) = await exchange(web.port, request("/text", {"Accept-Encoding": "gzip, br"}))
+        (plain,) = await exchange(web.port, request("GET", "/text", headers={"Accept-Encoding": "gzip, br"}))
     assert "content-encoding" not in plain.headers and plain.body == TEXT.encode()
     async with running(app(compress=True)) as web:
-        (br,) = await exchange(web.port, request("/text", {"Accept-Encoding": "gzip, br"}))
-        (gz,) = await exchange(web.port, request("/text", {"Accept-Encoding": "br;q=0, gzip;q=0.5"}))
-        (none,) = await exchange(web.port, request("/text", {"Accept-Encoding": "identity"}))
-        (tiny,) = await exchange(web.port, request("/tiny", {"Accept-Encoding": "gzip"}))
-        (png,) = await exchange(web.port, request("/png", {"Accept-Encoding": "gzip"}))
+        (br,) = await exchange(web.port, request("GET", "/text", headers={"Accept-Encoding": "gzip, br"}))
+        (gz,) = await exchange(web.port, request("GET", "/text", headers={"Accept-Encoding": "br;q=0, gzip;q=0.5"}))
+        (none,) = await exchange(web.port, request("GET", "/text", headers={"Accept-Encoding": "identity"}))
+        (tiny,) = await exchange(web.port, request("GET", "/tiny", headers={"Accept-Encoding": "gzip"}))
+        (png,) = await exchange(web.port, request("GET", "/png", headers={"Accept-Encoding": "gzip"}))
     assert (br.headers["content-encoding"], br.headers["vary"]) == ("br", "Accept-Encoding")
     assert brotli.decompress(br.body) == TEXT.encode() and int(br.headers["content-length"]) == len(br.body)
     assert gz.headers["content-encoding"] == "gzip" and gzip.decompress(gz.body) == TEXT.encode()
@@ -88,8 +80,8 @@ async def test_compression_is_off_by_default_and_negotiated_when_on() -> None:
 
 async def test_a_streamed_response_uses_one_compressor_for_the_whole_body() -> None:
     async with running(app(compress=True)) as web:
-        (reply,) = await exchange(web.port, request("/stream", {"Accept-Encoding": "gzip"}))
-        (explicit,) = await exchange(web.port, request("/explicit"))
+        (reply,) = await exchange(web.port, request("GET", "/stream", headers={"Accept-Encoding": "gzip"}))
+        (explicit,) = await exchange(web.port, request("GET", "/explicit"))
     expected = "".join(f"line {i} {'x' * 50}\n" for i in range(50)).encode()
     assert reply.headers["content-encoding"] == "gzip"
     # One gzip member: a single-member decoder sees everything (per-write members would stop early).
@@ -100,12 +92,12 @@ async def test_a_streamed_response_uses_one_compressor_for_the_whole_body() -> N
 async def test_compressed_request_bodies_are_decoded_with_a_cap() -> None:
     async with running(app(max_decoded_size=1 << 20)) as web:
         (ok,) = await exchange(
-            web.port, request("/upload", {"Content-Encoding": "gzip"}, "POST", gzip.compress(b"z" * 500_000))
+            web.port, request("POST", "/upload", gzip.compress(b"z" * 500_000), {"Content-Encoding": "gzip"})
         )
         (bomb,) = await exchange(
-            web.port, request("/upload", {"Content-Encoding": "gzip"}, "POST", gzip.compress(b"\0" * (8 << 20)))
+            web.port, request("POST", "/upload", gzip.compress(b"\0" * (8 << 20)), {"Content-Encoding": "gzip"})
         )
-        (garbage,) = await exchange(web.port, request("/upload", {"Content-Encoding": "gzip"}, "POST", b"not gzip"))
+        (garbage,) = await exchange(web.port, request("POST", "/upload", b"not gzip", {"Content-Encoding": "gzip"}))
     assert ok.body == b"500000"
     assert bomb.status == 413
     assert garbage.status == 400
@@ -113,7 +105,7 @@ async def test_compressed_request_bodies_are_decoded_with_a_cap() -> None:
 
 async def test_one_shot_gzip_and_br_helpers() -> None:
     async with running(app()) as web:
-        (reply,) = await exchange(web.port, request("/oneshot"))
+        (reply,) = await exchange(web.port, request("GET", "/oneshot"))
     assert gzip.decompress(reply.body) == TEXT.encode()
 
 
@@ -131,16 +123,16 @@ def cors_app(**options: object) -> io.App:
 async def test_cors_simple_requests_and_preflight() -> None:
     options = {"allow_origins": ["https://app.test"], "allow_credentials": True, "expose_headers": ["X-Total"]}
     async with running(cors_app(**options)) as web:
-        (simple,) = await exchange(web.port, request("/data", {"Origin": "https://app.test"}))
-        (foreign,) = await exchange(web.port, request("/data", {"Origin": "https://evil.test"}))
+        (simple,) = await exchange(web.port, request("GET", "/data", headers={"Origin": "https://app.test"}))
+        (foreign,) = await exchange(web.port, request("GET", "/data", headers={"Origin": "https://evil.test"}))
         preflight_headers = {
             "Origin": "https://app.test",
             "Access-Control-Request-Method": "PUT",
             "Access-Control-Request-Headers": "Content-Type, X-Token",
         }
-        (preflight,) = await exchange(web.port, request("/data", preflight_headers, "OPTIONS"))
+        (preflight,) = await exchange(web.port, request("OPTIONS", "/data", headers=preflight_headers))
         bad_method = {**preflight_headers, "Access-Control-Request-Method": "TRACE"}
-        (refused,) = await exchange(web.port, request("/data", bad_method, "OPTIONS"))
+        (refused,) = await exchange(web.port, request("OPTIONS", "/data", headers=bad_method))
     assert simple.headers["access-control-allow-origin"] == "https://app.test"  # echoed: credentials
     assert simple.headers["access-control-allow-credentials"] == "true"
     assert simple.headers["access-control-expose-headers"] == "X-Total"
@@ -154,7 +146,7 @@ async def test_cors_simple_requests_and_preflight() -> None:
 
 async def test_cors_wildcard_without_credentials() -> None:
     async with running(cors_app()) as web:
-        (reply,) = await exchange(web.port, request("/data", {"Origin": "https://any.test"}))
+        (reply,) = await exchange(web.port, request("GET", "/data", headers={"Origin": "https://any.test"}))
     assert reply.headers["access-control-allow-origin"] == "*"
 
 
@@ -184,7 +176,7 @@ def sse_app(**settings: object) -> io.App:
 
 async def test_sse_events_over_the_stdlib_and_flushed_when_compressed() -> None:
     async with running(sse_app()) as web:
-        (reply,) = await exchange(web.port, request("/events"))
+        (reply,) = await exchange(web.port, request("GET", "/events"))
     assert reply.body == (
         b"retry: 10000\n\n"
         b"event: tick\nid: 0\ndata: n0\n\n"
@@ -193,7 +185,7 @@ async def test_sse_events_over_the_stdlib_and_flushed_when_compressed() -> None:
     )
     async with running(sse_app(compress=True)) as web:
         reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
-        writer.write(request("/events", {"Accept-Encoding": "gzip"}))
+        writer.write(request("GET", "/events", headers={"Accept-Encoding": "gzip"}))
         head = await read_until(reader, b"\r\n\r\n")
         assert b"Content-Encoding: gzip" in head
         size_line = await read_until(reader, b"\r\n")

@@ -8,17 +8,9 @@ import hashlib
 import os
 
 import pytest
-from serving import TIMEOUT, exchange, running
+from serving import TIMEOUT, exchange, request, running
 
 import Blazeio as io
-
-
-def request(method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: t", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    if body or method in ("POST", "PUT"):
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def helpers_app(**settings: object) -> io.App:
