@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from blazeio_common import BlazeioException, ModuleError, dumps, url_encode
 
@@ -76,6 +76,18 @@ def _body(data: Any, indent: int) -> bytes:
     return dumps(data, indent=indent).encode()
 
 
+class _Done:
+    """An awaitable that is already complete (no coroutine object per response)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return cast(Generator[Any, None, None], iter(()))  # an empty iterator: no frame
+
+
+_DONE = _Done()
+
+
 class _Deliver:
     """``await io.Deliver.json(data, status=200, headers=None)`` and friends.
 
@@ -92,9 +104,10 @@ class _Deliver:
         path: str | None = None,
         content_type_override: str | None = None,
         indent: int = 0,
-    ) -> BlazeioProtocol:
-        # Synchronous: the whole response is handed to the transport here, and each public
-        # method awaits only when the transport is paused (one coroutine per response).
+    ) -> Awaitable[None]:
+        # Synchronous: the whole response is handed to the transport here; what it returns is
+        # the drain when the transport is paused, else an awaitable that is already done (so a
+        # response costs one coroutine, the public method's).
         data: Any = None
         r: BlazeioProtocol | None = None
         if args:
@@ -112,32 +125,22 @@ class _Deliver:
                 raise ModuleError("no current request: call this from a handler, or pass r") from None
         body = data.encode() if type(data) is str else _body(data, indent)
         r._respond(status, headers, body, content_type_override or content_type)
-        return r
+        return r._drain() if r._write_paused else _DONE
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
-        r = self._send(TEXT, args, **kwargs)
-        if r._write_paused:
-            await r._drain()
+        await self._send(TEXT, args, **kwargs)
 
     async def json(self, *args: Any, **kwargs: Any) -> None:
-        r = self._send(JSON, args, **kwargs)
-        if r._write_paused:
-            await r._drain()
+        await self._send(JSON, args, **kwargs)
 
     async def html(self, *args: Any, **kwargs: Any) -> None:
-        r = self._send(HTML, args, **kwargs)
-        if r._write_paused:
-            await r._drain()
+        await self._send(HTML, args, **kwargs)
 
     async def bytes(self, *args: Any, **kwargs: Any) -> None:
-        r = self._send(Ctypes.octet, args, **kwargs)
-        if r._write_paused:
-            await r._drain()
+        await self._send(Ctypes.octet, args, **kwargs)
 
     async def redirect(self, location: str, status: int = 302, headers: Mapping[str, Any] | None = None) -> None:
-        r = self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
-        if r._write_paused:
-            await r._drain()
+        await self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
 
     async def file(
         self,
@@ -183,9 +186,7 @@ class _Deliver:
         content_type = name.replace("_", "/", 1)
 
         async def send(*args: Any, **kwargs: Any) -> None:
-            r = self._send(content_type, args, **kwargs)
-            if r._write_paused:
-                await r._drain()
+            await self._send(content_type, args, **kwargs)
 
         return send
 

@@ -15,6 +15,8 @@ is still incomplete, so a hostile peer cannot make the buffer grow past them.
 
 from __future__ import annotations
 
+import copy
+
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import _abnf
 from blazeio_common.http.events import (
@@ -74,9 +76,12 @@ class _HeadEntry:
     __slots__ = ("event", "index", "items", "length", "reader")
 
     def __init__(self, event: Request | Response, reader: int, length: int | None) -> None:
-        self.event = event
         self.items = tuple(event.headers.raw_items())
         self.index = dict(event.headers._lookup())
+        # A copy holding the copied headers: the event itself goes to the program, which may
+        # keep adding to its headers; the cache must not keep those alive.
+        self.event = copy.copy(event)
+        self.event.headers = self.headers()
         self.reader = reader
         self.length = length
 
@@ -219,8 +224,6 @@ class _Receiver:
         # A message without a body (the common GET) is complete without its EndOfMessage event.
         if self._state != _DONE and not (self._state == _BODY and self._reader is _NO_BODY_READER):
             raise RuntimeError("start_next_cycle() before the message was complete")
-        if self._held:
-            self._unhold()  # (cannot happen: held bytes are body bytes; kept as a guard)
         self._state = _HEAD
         self._reader = _NO_BODY_READER
         self._body_seen = 0
