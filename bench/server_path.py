@@ -1,19 +1,23 @@
 """Python cost of one request through the server, without sockets (a recording transport).
 
-    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads]
+    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads] [--static]
 
 Feeds a typical keep-alive GET to ``BlazeioProtocol.data_received`` and runs the loop
 until the response was written; prints microseconds per request. Uses uvloop when
 installed. Not a substitute for wrk (no syscalls), but a stable profile target.
 ``--unique-heads`` adds an ``X-Request-Id`` that differs on every request, so no head
 is ever served from the receiver's head cache (what a client with request ids costs).
+``--static`` asks a StaticServer for a 1 KiB file instead (its per-request stat included).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 import time
+from pathlib import Path
 
 import Blazeio as io
 
@@ -54,22 +58,27 @@ class RecordingTransport(asyncio.Transport):
         pass
 
 
-async def main(requests: int, pipelined: int, unique: bool) -> float:
+async def main(requests: int, pipelined: int, unique: bool, static_root: str | None) -> float:
     web = io.App("127.0.0.1", 0)
+    request = REQUEST
+    if static_root is not None:
+        web.attach(io.StaticServer("/", static_root, 1024 * 1024, "page", "index.html"))
+        request = REQUEST.replace(b"/plaintext", b"/1KiB.bin")
+    else:
 
-    @web.add_route
-    async def _plaintext(r: io.BlazeioProtocol) -> None:
-        await io.Deliver.text("Hello, World!")
+        @web.add_route
+        async def _plaintext(r: io.BlazeioProtocol) -> None:
+            await io.Deliver.text("Hello, World!")
 
     protocol = io.BlazeioProtocol(web)
     transport = RecordingTransport()
     protocol.connection_made(transport)
     rounds = requests // pipelined
     if unique:
-        head = REQUEST[:-2] + b"X-Request-Id: %d\r\n\r\n"
+        head = request[:-2] + b"X-Request-Id: %d\r\n\r\n"
         payloads = [b"".join(head % (i * pipelined + j) for j in range(pipelined)) for i in range(rounds + 100)]
     else:
-        payloads = [REQUEST * pipelined] * (rounds + 100)
+        payloads = [request * pipelined] * (rounds + 100)
     for payload in payloads[rounds:]:
         protocol.data_received(payload)
         await asyncio.sleep(0)
@@ -91,6 +100,12 @@ if __name__ == "__main__":
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--pipelined", type=int, default=1)
     ap.add_argument("--unique-heads", action="store_true")
+    ap.add_argument("--static", action="store_true")
     args = ap.parse_args()
+    root = None
+    if args.static:
+        root = tempfile.mkdtemp()
+        Path(root, "1KiB.bin").write_bytes(os.urandom(1024))
     loop = io.ioConf.loop
-    print(f"{loop.run_until_complete(main(args.requests, args.pipelined, args.unique_heads)):.2f} us/request")
+    cost = loop.run_until_complete(main(args.requests, args.pipelined, args.unique_heads, root))
+    print(f"{cost:.2f} us/request")

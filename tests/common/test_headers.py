@@ -30,6 +30,17 @@ def test_repeated_fields_join_for_get_and_stay_apart_for_getlist() -> None:
     assert h.raw_items() == [("Accept", "a"), ("Set-Cookie", "x=1"), ("accept", "b"), ("Set-Cookie", "y=2")]
 
 
+def test_has_any_matches_names_in_any_case_including_after_changes() -> None:
+    h = Headers([("If-None-Match", '"a"'), ("Host", "h")])
+    wanted = frozenset(("range", "if-none-match"))
+    assert h.has_any(wanted)
+    del h["if-none-match"]
+    assert not h.has_any(wanted)
+    h["RANGE"] = "bytes=0-1"
+    assert h.has_any(wanted)
+    assert not Headers().has_any(wanted)
+
+
 def test_dict_of_headers_has_lowercase_keys() -> None:
     h = Headers({"Content-Length": 5, "X-Room": "r"})
     assert dict(h) == {"content-length": "5", "x-room": "r"}

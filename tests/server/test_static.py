@@ -75,6 +75,14 @@ async def test_mapping_and_a_missing_file_falls_through_to_the_app_once(site: Pa
     assert replies[2].headers["content-type"] == "text/css; charset=utf-8"
 
 
+async def test_a_static_server_alone_answers_404_for_a_missing_file(site: Path) -> None:
+    web = io.App("127.0.0.1", 0)
+    web.attach(io.StaticServer("/", str(site), 1024, "page", "index.html"))
+    async with running(web) as web:
+        replies = await exchange(web.port, get("/missing.css", close=False) + get("/css/a.css"))
+    assert [(r.status, r.body) for r in replies] == [(404, b"Not Found"), (200, b"h1{color:red}")]
+
+
 TRAVERSALS = [
     "/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/%2E%2E/secret.txt",
     "/..%5csecret.txt", "/..\\secret.txt", "/css/../../secret.txt", "/css/..%2f..%2fsecret.txt",
@@ -333,3 +341,29 @@ async def test_small_files_are_cached_but_never_served_stale(site: Path, monkeyp
     assert changed.body == b"h1{color:blue}"
     assert (ranged.status, ranged.body, ranged.headers["content-range"]) == (206, b"color", "bytes 3-7/14")
     assert len(reads) == 2
+
+
+async def test_a_change_is_seen_by_every_request_sent_after_it_under_concurrency(site: Path) -> None:
+    # Many connections asking at once share one stat per loop iteration; a request sent after
+    # the file changed must still never get the old body (same size: only the mtime tells).
+    target = site / "css" / "a.css"
+    base = target.stat().st_mtime_ns
+    async with running(static_app(site)) as web:
+        streams = [await asyncio.open_connection("127.0.0.1", web.port) for _ in range(24)]
+
+        async def ask(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+            writer.write(get("/css/a.css", close=False))
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"Content-Length: (\d+)", head)[1])  # type: ignore[index]
+            return await reader.readexactly(length)
+
+        try:
+            for version in range(12):
+                body = f"h1{{color:#{version:06d}}}".encode()
+                target.write_bytes(body)
+                os.utime(target, ns=(base, base + (version + 1) * 1_000_000_000))
+                bodies = await asyncio.wait_for(asyncio.gather(*(ask(*pair) for pair in streams)), TIMEOUT)
+                assert bodies == [body] * len(streams), f"version {version}"
+        finally:
+            for _, writer in streams:
+                writer.close()

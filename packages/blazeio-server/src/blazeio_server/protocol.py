@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from time import perf_counter
+from time import monotonic_ns, perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
@@ -58,6 +58,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         "path",
         "peer_host",
         "query",
+        "received_ns",
         "request",
         "tail",
     )
@@ -85,6 +86,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._store = None
         self.ip_host = self.peer_host = ""
         self.ip_port = 0
+        # time.monotonic_ns() when bytes last arrived on this connection: every request read
+        # so far had arrived by then (StaticServer reuses a stat taken after it).
+        self.received_ns = 0
         self._reset(None)
 
     def _reset(self, request: Request | None) -> None:
@@ -148,6 +152,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._task = self.loop.create_task(self._serve())
 
     def data_received(self, data: bytes) -> None:
+        self.received_ns = monotonic_ns()
         receiver = self.receiver
         receiver.feed(data)
         if self._data_waiters:

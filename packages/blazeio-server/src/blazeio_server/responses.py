@@ -77,7 +77,11 @@ def _body(data: Any, indent: int) -> bytes:
 
 
 class _Done:
-    """An awaitable that is already complete (no coroutine object per response)."""
+    """An awaitable that is already complete (no coroutine object per response).
+
+    Handlers that answer synchronously return ``DONE`` (or the request's drain when the
+    transport is paused) from a plain ``def``; the server awaits whatever they return.
+    """
 
     __slots__ = ()
 
@@ -85,7 +89,7 @@ class _Done:
         return cast(Generator[Any, None, None], iter(()))  # an empty iterator: no frame
 
 
-_DONE = _Done()
+DONE = _Done()
 
 
 class _Deliver:
@@ -125,7 +129,7 @@ class _Deliver:
                 raise ModuleError("no current request: call this from a handler, or pass r") from None
         body = data.encode() if type(data) is str else _body(data, indent)
         r._respond(status, headers, body, content_type_override or content_type)
-        return r._drain() if r._write_paused else _DONE
+        return r._drain() if r._write_paused else DONE
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
         await self._send(TEXT, args, **kwargs)

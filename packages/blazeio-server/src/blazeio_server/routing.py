@@ -185,7 +185,10 @@ class Router:
         """
         if self.before or self.after or "%" in path:
             return None
-        return self.routes.get(path)
+        handler = self.routes.get(path)
+        if handler is None and len(self.handle_all) == 1:
+            return self.handle_all[0]  # a lone handle-all (a StaticServer, say) is the route
+        return handler
 
     async def dispatch(self, r: BlazeioProtocol) -> None:
         """Run the middleware chains and the route (or the handle-all chain) for ``r``."""

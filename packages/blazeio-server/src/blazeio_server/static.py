@@ -29,14 +29,16 @@ import mimetypes
 import os
 import stat as stat_module
 from collections import OrderedDict
+from collections.abc import Awaitable
 from email.utils import formatdate, parsedate_to_datetime
+from time import monotonic_ns
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from blazeio_common import ioConf
 from blazeio_common.http import serialise_fields
 from blazeio_server.compression import choose_encoding
-from blazeio_server.responses import Abort
+from blazeio_server.responses import DONE, Abort
 
 if TYPE_CHECKING:
     from blazeio_server.protocol import BlazeioProtocol
@@ -53,6 +55,8 @@ _EXTRA_TYPES = {
     ".svg": "image/svg+xml",
     ".woff2": "font/woff2",
 }
+# A request carrying any of these needs the full path (validators, ranges, a precompressed sibling).
+_NOT_PLAIN = frozenset(("range", "if-none-match", "if-modified-since", "accept-encoding"))
 _TEXTUAL = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/xml")
 
 
@@ -175,7 +179,8 @@ class StaticServer:
         # Small hot files are kept in memory, keyed by path and validated by (size, mtime) on
         # every request, so a changed file is never served stale. Bounded in bytes and per entry.
         self.cache = _FileCache(cache_max_bytes, cache_entry_max)
-        self._resolved: dict[str, str] = {}
+        # request path -> (file, monotonic_ns before its last lstat, that lstat or None)
+        self._resolved: dict[str, tuple[str, int, os.stat_result | None]] = {}
 
     def resolve(self, path: str) -> str | None:
         """The file for a request path, or None (outside the route, unsafe, or missing)."""
@@ -209,35 +214,55 @@ class StaticServer:
             return True
         return os.path.commonpath([os.path.realpath(candidate), self.root]) == self.root
 
-    def _resolve_cached(self, path: str) -> tuple[str, os.stat_result | None] | None:
+    def _resolve_cached(self, r: BlazeioProtocol) -> tuple[str, os.stat_result | None] | None:
         # A resolved path is reused while it is still a regular file (not a symlink: its target
         # could change), so a hot file costs one lstat instead of several stats and a realpath;
         # that lstat is also the file's stat (it is no symlink), which serve() reuses.
-        file = self._resolved.get(path)
-        if file is not None:
+        path = r.path
+        entry = self._resolved.get(path)
+        if entry is not None:
+            file, checked_ns, info = entry
+            # A stat taken after this request's bytes arrived is as good as a new one: the
+            # answer shows the file as it was at an instant between arrival and response. So
+            # the many requests answered in one loop iteration share one lstat.
+            if info is not None and checked_ns > r.received_ns:
+                return file, info
+            checked_ns = monotonic_ns()
             try:
                 info = os.lstat(file)
                 if stat_module.S_ISREG(info.st_mode):
+                    self._resolved[path] = (file, checked_ns, info)
                     return file, info
             except OSError:
                 pass
             del self._resolved[path]
-        file = self.resolve(path)
-        if file is None:
+        resolved = self.resolve(path)
+        if resolved is None:
             return None
-        if not os.path.islink(file):
+        if not os.path.islink(resolved):
             if len(self._resolved) >= 4096:
                 self._resolved.clear()
-            self._resolved[path] = file
-        return file, None
+            self._resolved[path] = (resolved, 0, None)
+        return resolved, None
 
-    async def handle_all_middleware(self, r: BlazeioProtocol) -> None:
-        found = self._resolve_cached(r.path)
+    def handle_all_middleware(self, r: BlazeioProtocol) -> Awaitable[None]:
+        # A plain def: a hot cached file is answered right here, and what is returned (the
+        # drain, or an awaitable already done) is all the server awaits -- no coroutine.
+        found = self._resolve_cached(r)
         if found is None:
-            return  # fall through to the app's own handler
+            # Fall through to the app's own handler; with none after this one, that means 404.
+            chain = r.app.handle_all
+            if chain and chain[-1] == self.handle_all_middleware:
+                raise Abort("Not Found", 404)
+            return DONE
         if r.method not in ("GET", "HEAD"):
             raise Abort("Method Not Allowed", 405, {"Allow": "GET, HEAD"})
-        await self.serve(r, found[0], found[1])
+        file, stat = found
+        hit = self._plain_hit(r, file, stat)
+        if hit is None:
+            return self._serve(r, file)
+        r._respond(200, hit[1], hit[0])
+        return r._drain() if r._write_paused else DONE
 
     def _sibling(self, r: BlazeioProtocol, file: str) -> tuple[str, str] | None:
         """A precompressed ``file.br`` / ``file.gz`` the client accepts, as (path, coding)."""
@@ -257,19 +282,19 @@ class StaticServer:
 
     async def serve(self, r: BlazeioProtocol, file: str, stat: os.stat_result | None = None) -> None:
         """Answer ``r`` with ``file`` (``stat``: its fresh ``os.stat``, if the caller has one)."""
-        headers_ = r.headers
-        if not (
-            headers_.get("range") or headers_.get("if-none-match") or headers_.get("if-modified-since")
-            or headers_.get("accept-encoding")
-        ):  # fmt: skip
-            # The common plain GET of a hot small file: body and head fields from memory.
-            if stat is None:
-                stat = os.stat(file)
-            hit = self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
-            if hit is not None:
-                await r.respond(200, hit[1], hit[0])
-                return
-        await self._serve(r, file)
+        hit = self._plain_hit(r, file, stat)
+        if hit is not None:
+            await r.respond(200, hit[1], hit[0])
+        else:
+            await self._serve(r, file)
+
+    def _plain_hit(self, r: BlazeioProtocol, file: str, stat: os.stat_result | None) -> tuple[bytes, bytes] | None:
+        """The common plain GET of a hot small file: (body, head fields) from memory, or None."""
+        if r.headers.has_any(_NOT_PLAIN):
+            return None
+        if stat is None:
+            stat = os.stat(file)
+        return self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
 
     async def _serve(self, r: BlazeioProtocol, file: str) -> None:
         kind = content_type(file)

@@ -120,6 +120,10 @@ class Headers(MutableMapping[str, str]):
             key = name.lower()
             index[key] = f"{index[key]}, {text}" if key in index else text
 
+    def has_any(self, names: frozenset[str]) -> bool:
+        """Whether any of ``names`` (lower-case) is present: one pass instead of a get per name."""
+        return not names.isdisjoint(self._lookup())
+
     def getlist(self, name: str) -> list[str]:
         """Every value of ``name``, one per field line, in order."""
         key = name.lower()
