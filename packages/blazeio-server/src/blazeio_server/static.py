@@ -14,7 +14,8 @@ unless ``follow_symlinks=True``).
 
 Precompressed siblings (``a.js.br``, ``a.js.gz``) are sent when the client accepts them, with
 ``Content-Encoding`` and ``Vary: Accept-Encoding``. Small hot files are served from a bounded
-in-memory cache validated against size and mtime on every request.
+in-memory cache validated against size and mtime on every request (with a stat taken after
+the request arrived: the requests answered in one loop iteration share one).
 
 HTTP: strong quoted ETag from size and mtime, Last-Modified, If-None-Match / If-Modified-Since
 -> 304, If-Range, single ranges (``a-b``, ``a-``, ``-n``) -> 206, unsatisfiable -> 416 with
