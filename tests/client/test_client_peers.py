@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import brotli
 import pytest
-from peers import canned, raw_server, read_head
+from peers import Handler, canned, raw_server, read_head
 
 import blazeio_client as io
 from blazeio_common import DecompressionError, IncompleteBody
@@ -114,3 +114,53 @@ async def test_xml_from_the_stdlib_server(stdlib_url: str) -> None:
     resp = await io.getSession.get(stdlib_url + "/doc")
     assert (await resp.xml()).r == {"item": ["1", "2"]}
     assert await resp.data() == {"r": {"item": ["1", "2"]}}
+
+
+def echo_head(location: str | None = None) -> Handler:
+    """A keep-alive peer answering each request with the head it received as the body
+    (or, given ``location``, with a 302 there)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await read_head(reader)
+                if location is not None:
+                    writer.write(f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode())
+                else:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(head), head))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+async def test_requests_without_headers_of_their_own_send_the_host_and_codings_they_should() -> None:
+    # Heads of such requests are reused from a cache: each must still be the one its URL,
+    # method and options call for, also when a redirect moves the request to another origin.
+    async with raw_server(echo_head()) as a, raw_server(echo_head()) as b:
+        host_a, host_b = a.removeprefix("http://"), b.removeprefix("http://")
+        pool = io.Pool()
+        async with raw_server(echo_head(f"{b}/moved")) as redirecting:
+            try:
+                heads = [
+                    await (await io.getSession.get(f"{a}/x", pool=pool)).text(),
+                    await (await io.getSession.get(f"{a}/x", pool=pool)).text(),
+                    await (await io.getSession.get(f"{a}/x", decode=False, pool=pool)).text(),
+                    await (await io.getSession.post(f"{a}/x", pool=pool)).text(),
+                    await (await io.getSession.get(f"{b}/x", pool=pool)).text(),
+                    await (await io.getSession.get(f"{redirecting}/x", follow_redirects=True, pool=pool)).text(),
+                ]
+            finally:
+                pool.close()
+    coding = "Accept-Encoding: gzip, deflate, br\r\n"
+    assert heads == [
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n\r\n",
+        f"POST /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}Content-Length: 0\r\n\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
+        f"GET /moved HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
+    ]

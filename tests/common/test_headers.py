@@ -41,6 +41,17 @@ def test_has_any_matches_names_in_any_case_including_after_changes() -> None:
     assert not Headers().has_any(wanted)
 
 
+def test_prepend_puts_a_line_first_and_keeps_the_joined_value_in_order() -> None:
+    h = Headers([("Accept", "b"), ("X", "1")])
+    assert h.get("accept") == "b"
+    h.prepend("Accept", "a")
+    h.prepend("Host", "example")
+    assert h.raw_items() == [("Host", "example"), ("Accept", "a"), ("Accept", "b"), ("X", "1")]
+    assert (h["accept"], h.host) == ("a, b", "example")
+    with pytest.raises(LocalProtocolError):
+        h.prepend("Bad\r\nName", "v")
+
+
 def test_dict_of_headers_has_lowercase_keys() -> None:
     h = Headers({"Content-Length": 5, "X-Room": "r"})
     assert dict(h) == {"content-length": "5", "x-room": "r"}

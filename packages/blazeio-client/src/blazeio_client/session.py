@@ -52,6 +52,12 @@ __all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+# Heads of requests without a body or headers of their own, by (method, scheme, host, port,
+# target, decode): a program asks the same few URLs again and again, and the head (with the
+# Host and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
+_PLAIN_HEADS: dict[tuple[str, str, str, int, str, bool], tuple[Headers, bytes]] = {}
+_PLAIN_HEADS_MAX = 1024
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
 _FILENAME = re.compile(r'filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))', re.IGNORECASE)
 
@@ -148,8 +154,25 @@ class Session:
 
     def _head(self) -> bytes:
         headers = self.request_headers
+        key = None
+        if not headers and self._stream is None and self._body is None and self.proxy is None:
+            url = self.url
+            key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
+            hit = _PLAIN_HEADS.get(key)
+            if hit is not None:
+                self.request_headers = hit[0].copy()
+                self._request_done = True
+                return hit[1]
+        head = self._build_head(headers)
+        if key is not None:
+            if len(_PLAIN_HEADS) >= _PLAIN_HEADS_MAX:
+                _PLAIN_HEADS.clear()
+            _PLAIN_HEADS[key] = (headers.copy(), head)
+        return head
+
+    def _build_head(self, headers: Headers) -> bytes:
         if "host" not in headers:
-            headers.add("Host", self.url.authority)  # (absent: add, not replace)
+            headers.prepend("Host", self.url.authority)  # absent: add, first (RFC 9110 §7.2)
         if self.decode and "accept-encoding" not in headers:
             headers.add("Accept-Encoding", "gzip, deflate, br")
         te = headers.get("transfer-encoding")

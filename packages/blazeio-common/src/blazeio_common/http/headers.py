@@ -120,6 +120,19 @@ class Headers(MutableMapping[str, str]):
             key = name.lower()
             index[key] = f"{index[key]}, {text}" if key in index else text
 
+    def prepend(self, name: str, value: Any) -> None:
+        """Insert one field line before all others (RFC 9110 §7.2: Host SHOULD come first)."""
+        text = value if isinstance(value, str) else str(value)
+        _check(name, text)
+        self._items.insert(0, (name, text))
+        index = self._index
+        if index is not None:
+            key = name.lower()
+            if key in index:
+                self._index = None  # the joined value's order changed: rebuild on demand
+            else:
+                index[key] = text
+
     def has_any(self, names: frozenset[str]) -> bool:
         """Whether any of ``names`` (lower-case) is present: one pass instead of a get per name."""
         return not names.isdisjoint(self._lookup())
