@@ -69,6 +69,22 @@ class TooManyRedirects(ClientGotInTrouble):
 class Session:
     """A request and its response (``async with io.getSession.get(url) as resp``)."""
 
+    # Per-exchange state starts from these class-level defaults (immutable values only), so
+    # a request does not pay an attribute store for each in __init__.
+    _stream: Stream | None = None
+    _connection: ClientConnection | None = None
+    _key: Key | None = None
+    _writer: ChunkedWriter | ContentLengthWriter | None = None
+    _request_done = False
+    _response: Response | None = None
+    _response_done = False
+    _decoder: Decoder | None = None
+    _content: bytes | None = None
+    status_code = 0
+    reason_phrase = ""
+    received_len = 0
+    _sent = 0
+
     def __init__(
         self,
         url: str,
@@ -97,7 +113,6 @@ class Session:
         self.request_headers = Headers(headers)
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        self._stream: Stream | None = None
         self._body = self._prepare_body(json, body if body is not None else content, form, multipart)
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
@@ -108,19 +123,7 @@ class Session:
         self.pool = pool or DEFAULT_POOL
         self.proxy = _proxy(proxy) if proxy else None
         self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
-        self._connection: ClientConnection | None = None
-        self._key: Key | None = None
-        self._writer: ChunkedWriter | ContentLengthWriter | None = None
-        self._request_done = False
-        self._response: Response | None = None
-        self._response_done = False
-        self._decoder: Decoder | None = None
-        self._content: bytes | None = None
-        self.status_code = 0
-        self.reason_phrase = ""
         self.headers = Headers()
-        self.received_len = 0
-        self._sent = 0
         self.redirects: list[URL] = []
 
     # -- request -------------------------------------------------------------------------
