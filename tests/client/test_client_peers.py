@@ -67,6 +67,32 @@ async def test_read_timeout_is_a_timeout_error() -> None:
                 pass
 
 
+async def test_each_wait_on_a_kept_alive_connection_gets_its_own_read_budget() -> None:
+    # Replies to the first two requests, the second after a pause; never to the third.
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for pause in (0.0, 0.5):
+            await read_head(reader)
+            if pause:
+                await asyncio.sleep(pause)  # a slow server, not synchronisation
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await read_head(reader)
+        await reader.read()
+        writer.close()
+
+    pool = io.Pool()
+    try:
+        async with raw_server(peer) as url:
+            # A short budget, met; then a longer one outlasting it (the first deadline passes
+            # during the wait and must not end it); then a short one after a long default.
+            assert await (await io.getSession.get(url, timeout=io.Timeout(read=0.3), pool=pool)).text() == "ok"
+            assert await (await io.getSession.get(url, timeout=io.Timeout(read=5), pool=pool)).text() == "ok"
+            assert pool.idle_connections == 1
+            with pytest.raises(io.ReadTimeout):
+                await asyncio.wait_for(io.getSession.get(url, timeout=io.Timeout(read=0.3), pool=pool), 3)
+    finally:
+        pool.close()
+
+
 async def test_a_stale_pooled_connection_is_retried_once_for_idempotent_requests() -> None:
     seen: list[int] = []
 

@@ -44,11 +44,6 @@ class ConnectError(BlazeioException, ConnectionError):
     """The connection could not be made (refused, unreachable, TLS handshake failed)."""
 
 
-def _expire(waiter: asyncio.Future[None], within: float) -> None:
-    if not waiter.done():
-        waiter.set_exception(ReadTimeout(f"no response data for {within} s"))
-
-
 class ProxyError(BlazeioException, ConnectionError):
     """The proxy refused the tunnel (its status is in the message)."""
 
@@ -69,6 +64,12 @@ class ClientConnection(asyncio.Protocol):
         self._reading_paused = False
         self._pending: list[bytes] | None = None
         self._pending_size = 0
+        # The read timeout: one timer per connection, armed at the earliest deadline and moved
+        # on only when it fires early; a wait just sets its deadline (a timer per wait costs
+        # more than the rest of the wait on uvloop).
+        self._read_deadline = 0.0
+        self._read_within = 0.0
+        self._read_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -88,6 +89,9 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
         self.receiver.feed_eof()
         self._wake_reader()
         waiter = self._drain_waiter
@@ -183,15 +187,33 @@ class ClientConnection(asyncio.Protocol):
             if event is not NEED_DATA:
                 return event
             waiter = self._data_waiter = self.loop.create_future()
-            # A timer that fails the waiter: cheaper than an asyncio.timeout context per wait,
-            # and it never cancels the task (so no uncancel bookkeeping).
-            timer = None if within is None else self.loop.call_later(within, _expire, waiter, within)
+            if within is not None:
+                self._arm_read_timer(within)
             try:
                 await waiter
             finally:
                 self._data_waiter = None
-                if timer is not None:
-                    timer.cancel()
+
+    def _arm_read_timer(self, within: float) -> None:
+        deadline = self.loop.time() + within
+        self._read_deadline = deadline
+        self._read_within = within
+        timer = self._read_timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._read_timer = self.loop.call_at(deadline, self._read_timer_fired)
+
+    def _read_timer_fired(self) -> None:
+        # It fails the waiter rather than cancelling the task (no uncancel bookkeeping).
+        self._read_timer = None
+        waiter = self._data_waiter
+        if waiter is None or waiter.done():
+            return  # nobody is waiting: the next wait arms it again
+        if self.loop.time() >= self._read_deadline:
+            waiter.set_exception(ReadTimeout(f"no response data for {self._read_within} s"))
+        else:
+            self._read_timer = self.loop.call_at(self._read_deadline, self._read_timer_fired)
 
     def close(self) -> None:
         self.flush()
