@@ -218,37 +218,6 @@ class Session:
                 headers["Proxy-Authorization"] = self.proxy[2]
         return serialise_request_head(self.method, target, headers)
 
-    async def _send(self) -> None:
-        head = self._head()
-        for attempt in (1, 2):
-            connection, reused = self._connect_idle() or await self._connect()
-            try:
-                self._begin(connection, head)
-                if connection.must_drain:
-                    await connection.drain(self.timeout.write)
-                if self._stream is not None:
-                    async for chunk in self._stream.chunks:
-                        await self.write(chunk)
-                        if self.progress is not None:
-                            self.progress(self._sent, self._stream.length)
-                    await self.eof()
-                if self._request_done:
-                    await self._read_head()
-                return
-            except (ServerDisconnected, ConnectionError, IncompleteBody) as exc:
-                # A pooled connection the server had already closed: retry once on a new one,
-                # when the request can be repeated safely (RFC 9110 §9.2.2).
-                self._release(reusable=False)
-                retry = (
-                    reused
-                    and attempt == 1
-                    and self.method in _IDEMPOTENT
-                    and self._writer is None
-                    and self._stream is None
-                )
-                if not retry or self.status_code:
-                    raise ServerDisconnected(f"connection to {self.url.host}:{self.url.port} lost: {exc}") from exc
-
     def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
         """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
@@ -435,7 +404,8 @@ class Session:
 
     async def read(self) -> bytes:
         if self._content is None:
-            await self.prepare_http()
+            if self._response is None:
+                await self._read_head()
             if self._decoder is None and self.progress is None and not self._response_done:
                 # The common case, without the async generators: pieces as they arrive, joined.
                 connection = self._live()
@@ -533,13 +503,43 @@ class Session:
             self.pool.release(key, connection, reusable)
 
     async def __aenter__(self) -> Session:
+        """Send the head (and a body given up front); for a request whose body is complete,
+        read the response head too. A stale pooled connection is retried once."""
         try:
-            await self._send()
+            head = self._head()
+            for attempt in (1, 2):
+                connection, reused = self._connect_idle() or await self._connect()
+                try:
+                    self._begin(connection, head)
+                    if connection.must_drain:
+                        await connection.drain(self.timeout.write)
+                    if self._stream is not None:
+                        async for chunk in self._stream.chunks:
+                            await self.write(chunk)
+                            if self.progress is not None:
+                                self.progress(self._sent, self._stream.length)
+                        await self.eof()
+                    if self._request_done:
+                        await self._read_head()
+                    return self
+                except (ServerDisconnected, ConnectionError, IncompleteBody) as exc:
+                    # A pooled connection the server had already closed: retry once on a new one,
+                    # when the request can be repeated safely (RFC 9110 §9.2.2).
+                    self._release(reusable=False)
+                    retry = (
+                        reused
+                        and attempt == 1
+                        and self.method in _IDEMPOTENT
+                        and self._writer is None
+                        and self._stream is None
+                    )
+                    if not retry or self.status_code:
+                        raise ServerDisconnected(f"connection to {self.url.host}:{self.url.port} lost: {exc}") from exc
         except BaseException:
             # __aexit__ does not run when __aenter__ fails: never leak the connection.
             self._release(reusable=False)
             raise
-        return self
+        raise AssertionError("unreachable: every attempt returns or raises")
 
     async def __aexit__(self, *exc: object) -> None:
         if self._response is not None and not self._response_done and self.method == "HEAD":
