@@ -17,6 +17,7 @@ import asyncio
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import Blazeio as io
@@ -33,11 +34,12 @@ class RecordingTransport(asyncio.Transport):
         self.written = 0
         self.closed = False
 
+    # Counts responses, not writes: pipelined responses leave together in one write.
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += 1
+        self.written += bytes(data).count(b"HTTP/1.1 200 ")
 
-    def writelines(self, lines: object) -> None:
-        self.written += 1
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        self.written += b"".join(lines).count(b"HTTP/1.1 200 ")
 
     def get_extra_info(self, name: str, default: object = None) -> object:
         return ("127.0.0.1", 5555) if name == "peername" else default
