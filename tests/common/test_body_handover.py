@@ -56,3 +56,35 @@ def test_an_until_close_body_ends_with_every_held_byte() -> None:
         pieces.append(event.data)
     assert isinstance(event, EndOfMessage)
     assert b"".join(pieces) == b"first second"
+
+
+def test_take_body_returns_a_whole_buffered_body_and_leaves_the_next_message() -> None:
+    receiver = ResponseReceiver("GET")
+    receiver.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 204 No Content\r\n\r\n")
+    assert isinstance(receiver.next_event(), Response)
+    assert receiver.take_body() == b"hello"
+    assert receiver.take_body() is None  # the message is complete: nothing more to take
+    receiver.start_next_cycle("GET")
+    second = receiver.next_event()
+    assert isinstance(second, Response) and second.status_code == 204
+    assert receiver.buffered == 0
+
+
+def test_take_body_declines_what_it_cannot_take_whole_and_events_still_carry_it() -> None:
+    partial = ResponseReceiver("GET")
+    partial.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+    assert isinstance(partial.next_event(), Response)
+    assert partial.take_body() is None
+    partial.feed(b"56789")
+    events = [partial.next_event(), partial.next_event()]
+    assert b"".join(e.data for e in events if isinstance(e, Data)) == b"0123456789"
+    if isinstance(events[-1], Data):
+        events.append(partial.next_event())
+    assert isinstance(events[-1], EndOfMessage)
+
+    chunked = ResponseReceiver("GET")
+    chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    assert isinstance(chunked.next_event(), Response)
+    assert chunked.take_body() is None
+    data = chunked.next_event()
+    assert isinstance(data, Data) and data.data == b"abc"

@@ -180,6 +180,16 @@ class ClientConnection(asyncio.Protocol):
             transport.resume_reading()
         return event
 
+    def take_body(self) -> bytes | None:
+        """The rest of a Content-Length body when all of it is here (see ``ResponseReceiver``)."""
+        receiver = self.receiver
+        data = receiver.take_body()
+        if data is not None and self._reading_paused and receiver.buffered < _READ_HIGH_WATER // 4:
+            self._reading_paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return data
+
     async def next_event(self, within: float | None) -> ResponseEvent:
         """The next response event; waits for bytes (at most ``within`` seconds between them)."""
         while True:

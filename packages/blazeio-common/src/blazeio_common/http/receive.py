@@ -220,6 +220,25 @@ class _Receiver:
         self._buf.clear()
         return data
 
+    def take_body(self) -> bytes | None:
+        """The rest of a Content-Length body in one piece when all of it is buffered; the
+        message is then complete, without Data / EndOfMessage events. Otherwise ``None``, and
+        events carry the body as before. (The declared length already passed ``max_body_size``
+        with the head.)"""
+        reader = self._reader
+        if self._state != _BODY or type(reader) is not ContentLengthReader or self._held:
+            return None
+        remaining = reader.remaining
+        buf = self._buf
+        if len(buf) < remaining:
+            return None
+        data = bytes(buf[:remaining])
+        del buf[:remaining]
+        reader.remaining = 0
+        self._body_seen += remaining
+        self._state = _DONE
+        return data
+
     def start_next_cycle(self) -> None:
         # A message without a body (the common GET) is complete without its EndOfMessage event.
         if self._state != _DONE and not (self._state == _BODY and self._reader is _NO_BODY_READER):
