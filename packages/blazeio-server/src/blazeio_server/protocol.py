@@ -216,6 +216,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
     # -- the serve loop ---------------------------------------------------------------
     async def _serve(self) -> None:
         app = self.app
+        # This task's own context (a copy made when it was created): every request on the
+        # connection is this object, so the variable is set once, not per request.
+        current_request.set(self)
         try:
             while not self._closed:
                 request = self._poll_request()
@@ -229,7 +232,6 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     self._start_cork()  # pipelined: answer all that is buffered, then send once
                 started = perf_counter() if self.settings.access_log else 0.0
                 self._handler_running = True
-                token = current_request.set(self)
                 try:
                     handler = app.direct_route(self.path)
                     await (handler(self) if handler is not None else app._dispatch_full(self))
@@ -247,7 +249,6 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     await self._on_handler_error(exc)
                 finally:
                     self._handler_running = False
-                    current_request.reset(token)
                     if self._uploads:
                         self._close_uploads()
                 if self.gone:  # (a property: the handler may have closed it, which mypy cannot see)
