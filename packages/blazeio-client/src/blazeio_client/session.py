@@ -406,25 +406,14 @@ class Session:
         if self._content is None:
             if self._response is None:
                 await self._read_head()
+            whole = None
             if self._decoder is None and self.progress is None and not self._response_done:
-                # The common case, without the async generators: a small body is usually all
-                # here with the head (one piece); else pieces as they arrive, joined.
-                connection = self._live()
-                whole = connection.take_body()
-                if whole is not None:
-                    self.received_len += len(whole)
-                    self._response_done = True
-                    self._content = whole
-                    return whole
-                pieces = []
-                while True:
-                    event = connection.poll()
-                    if event is NEED_DATA:
-                        event = await connection.next_event(self.timeout.read)
-                    if (piece := self._body_event(event)) is None:
-                        break
-                    pieces.append(piece)
-                self._content = b"".join(pieces)
+                # The common case: a small body all here with its head, taken in one piece.
+                whole = self._live().take_body()
+            if whole is not None:
+                self.received_len += len(whole)
+                self._response_done = True
+                self._content = whole
             else:
                 self._content = b"".join([chunk async for chunk in self.pull()])
         return self._content
