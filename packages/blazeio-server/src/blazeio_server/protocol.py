@@ -233,8 +233,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                 started = perf_counter() if self.settings.access_log else 0.0
                 self._handler_running = True
                 try:
-                    handler = app.direct_route(self.path)
-                    await (handler(self) if handler is not None else app._dispatch_full(self))
+                    await app.dispatch(self)
                 except Abort as exc:
                     await self._on_abort(exc)
                 except (ClientDisconnected, ConnectionError):

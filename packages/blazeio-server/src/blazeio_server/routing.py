@@ -178,25 +178,21 @@ class Router:
         self._register(route or _route_default(func) or route_name(name), func, name)
         return func
 
-    def direct_route(self, path: str) -> Handler | None:
-        """The route for ``path`` when no middleware runs around it (the hot path), else ``None``.
+    def dispatch(self, r: BlazeioProtocol) -> Awaitable[Any]:
+        """Run the middleware chains and the route (or the handle-all chain) for ``r``.
 
-        The server awaits it directly, without a ``dispatch`` coroutine in between.
+        A plain def returning what to await: without before/after middleware (the hot path)
+        that is the route's own awaitable -- or a lone handle-all's, such as a StaticServer's
+        -- so no coroutine stands between the server and the handler.
         """
-        if self.before or self.after or "%" in path:
-            return None
-        handler = self.routes.get(path)
-        if handler is None and len(self.handle_all) == 1:
-            return self.handle_all[0]  # a lone handle-all (a StaticServer, say) is the route
-        return handler
-
-    async def dispatch(self, r: BlazeioProtocol) -> None:
-        """Run the middleware chains and the route (or the handle-all chain) for ``r``."""
-        handler = self.direct_route(r.path)
-        if handler is not None:
-            await handler(r)
-        else:
-            await self._dispatch_full(r)
+        path = r.path
+        if not (self.before or self.after or "%" in path):
+            handler = self.routes.get(path)
+            if handler is None and len(self.handle_all) == 1:
+                handler = self.handle_all[0]
+            if handler is not None:
+                return handler(r)
+        return self._dispatch_full(r)
 
     async def _dispatch_full(self, r: BlazeioProtocol) -> None:
         try:
