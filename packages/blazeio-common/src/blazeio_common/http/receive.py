@@ -16,6 +16,8 @@ is still incomplete, so a hostile peer cannot make the buffer grow past them.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
 
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import _abnf
@@ -64,7 +66,11 @@ _HEAD_CACHES: dict[tuple[str, Limits], dict[bytes, _HeadEntry]] = {}
 _HEAD_CACHE_MAX = 256
 _HEAD_CACHEABLE = 1024
 _HEAD_MISSES_MAX = 8
-_NO_BODY, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
+
+
+def _no_body_reader() -> BodyReader:
+    return _NO_BODY_READER  # it holds no state: shared by every message without a body
+
 
 RequestEvent = Request | Data | EndOfMessage | ConnectionClosed | Wait
 ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
@@ -73,17 +79,16 @@ ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
 class _HeadEntry:
     """A cached parse: the event (with its own copy of the headers) and how its body is framed."""
 
-    __slots__ = ("event", "index", "items", "length", "reader")
+    __slots__ = ("event", "index", "items", "new_reader")
 
-    def __init__(self, event: Request | Response, reader: int, length: int | None) -> None:
+    def __init__(self, event: Request | Response, new_reader: Callable[[], BodyReader]) -> None:
         self.items = tuple(event.headers.raw_items())
         self.index = dict(event.headers._lookup())
         # A copy holding the copied headers: the event itself goes to the program, which may
         # keep adding to its headers; the cache must not keep those alive.
         self.event = copy.copy(event)
         self.event.headers = self.headers()
-        self.reader = reader
-        self.length = length
+        self.new_reader = new_reader  # a fresh body reader for each message with this head
 
     def headers(self) -> Headers:
         # Copies: a program may change an event's headers; the entry must never change.
@@ -138,33 +143,26 @@ class _Receiver:
         self._head_misses = 0
         self._scan = 0
         del self._buf[:size]
-        kind = entry.reader
-        if kind == _NO_BODY:
-            self._reader = _NO_BODY_READER
-        elif kind == _LENGTH:
-            assert entry.length is not None
-            self._reader = ContentLengthReader(entry.length)
-        elif kind == _CHUNKED:
-            self._reader = ChunkedReader(self._limits)
-        else:
-            self._reader = UntilCloseReader()
+        self._reader = entry.new_reader()
         self._state = _BODY
         return entry
 
     def _remember(self, key: bytes, event: Request | Response) -> None:
+        # Called right after the parse, so the reader is still as the head made it.
         reader = self._reader
+        new_reader: Callable[[], BodyReader]
         if reader is _NO_BODY_READER:
-            kind = _NO_BODY
+            new_reader = _no_body_reader
         elif type(reader) is ContentLengthReader:
-            kind = _LENGTH
+            new_reader = partial(ContentLengthReader, reader.remaining)
         elif type(reader) is ChunkedReader:
-            kind = _CHUNKED
+            new_reader = partial(ChunkedReader, self._limits)
         else:
-            kind = _UNTIL_CLOSE
+            new_reader = UntilCloseReader
         heads = self._heads
         if len(heads) >= _HEAD_CACHE_MAX:
             heads.clear()
-        heads[key] = _HeadEntry(event, kind, event.content_length)
+        heads[key] = _HeadEntry(event, new_reader)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._eof and data:
