@@ -18,6 +18,7 @@ from blazeio_common.http import (
     ResponseReceiver,
     receive,
 )
+from blazeio_common.http import heads as heads_module
 
 from wire import error_status, outcome
 
@@ -101,6 +102,23 @@ def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None
     repeated = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok" * 5
     got = [(r.target, body) for r, body in _requests(receiver, unique + repeated)]
     assert got == [(f"/{i}", b"%02d" % i) for i in range(20)] + [("/r", b"ok")] * 5
+
+
+def test_field_lines_that_never_repeat_are_parsed_but_not_kept() -> None:
+    # Request ids: every head has one new line. Each must parse exactly; only the repeated
+    # lines may be kept (parsed once), so the new ones cannot grow or flush the line cache.
+    receiver = RequestReceiver(Limits(max_header_count=97))
+    heads = b"".join(b"GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id:  %d \t\r\n\r\n" % i for i in range(3000))
+    for i, (request, _) in enumerate(_requests(receiver, heads)):
+        assert request.headers.raw_items() == [("Host", "a"), ("X-Request-Id", str(i))]
+    assert "Host: a" in heads_module._LINES
+    assert not any(line.startswith("X-Request-Id") for line in heads_module._LINES)
+    # A line seen twice is kept (in heads that differ elsewhere), and a cached parse is the parse.
+    for i in range(3):
+        head = b"GET /%d HTTP/1.1\r\nHost: a\r\nX-Twice:  v \r\n\r\n" % i
+        ((request, _),) = _requests(RequestReceiver(Limits(max_header_count=98)), head)
+        assert request.headers.raw_items() == [("Host", "a"), ("X-Twice", "v")]
+    assert "X-Twice:  v " in heads_module._LINES
 
 
 def _response(receiver: ResponseReceiver, method: str, data: bytes) -> tuple[Response, bytes, bytes]:

@@ -20,14 +20,19 @@ from blazeio_common.http.limits import Limits
 
 __all__ = ["head_fault", "split_head", "parse_fields", "parse_request_line", "parse_status_line"]
 
-# Control characters other than HTAB, CR and LF map to NUL (CR and LF are counted apart).
-_CTL_TO_NUL = bytes(0 if (c < 32 and c not in (9, 10, 13)) or c == 127 else c for c in range(256))
+# Every byte a head may hold only as part of a CRLF pair, or not at all: the CTLs but HTAB.
+_CTL_BUT_HTAB = bytes(c for c in range(256) if (c < 32 and c != 9) or c == 127)
 # Validated field lines -> ((name, value), lower-case name, value). Clients repeat most of
 # their lines on every request (Host, User-Agent, Accept-*), so a line seen before costs
 # one dict lookup instead of a partition, a strip and a name check. Bounded in entries
-# and line length, and emptied when full, so junk lines cannot grow it.
+# and line length, and emptied when full, so junk lines cannot grow it. A line enters it
+# on its second sighting: until then it is only a string in _SEEN, which the garbage
+# collector does not track, so lines that never repeat (request ids, timestamps) neither
+# push out the lines that do nor leave tuples behind for the collector to walk.
 _LINES: dict[str, tuple[tuple[str, str], str, str]] = {}
 _LINES_MAX = 4096
+_SEEN: set[str] = set()
+_SEEN_MAX = 4096
 _LINE_CACHEABLE = 256
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 _VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
@@ -38,15 +43,12 @@ def split_head(raw: bytes | bytearray) -> list[str] | None:
 
     The last two items are the empty strings after the final CRLFs. RFC 9112 §2.2 forbids
     a bare CR; RFC 9110 §5.5 forbids CR, LF and NUL in values, and we reject the other CTLs
-    too. All C calls: one translate for the CTLs; then every CR and every LF must be one of
-    the CRLFs that the split consumed.
+    too. All C calls: the split consumes two bytes per CRLF, so the head is clean exactly
+    when deleting every CTL but HTAB removes those bytes and no others.
     """
-    if b"\0" in raw.translate(_CTL_TO_NUL):
-        return None
     text = raw.decode("latin-1")
     lines = text.split("\r\n")
-    pairs = len(lines) - 1
-    if text.count("\r") != pairs or text.count("\n") != pairs:
+    if len(raw) - len(raw.translate(None, _CTL_BUT_HTAB)) != 2 * (len(lines) - 1):
         return None
     return lines
 
@@ -92,9 +94,14 @@ def _parse_line(line: str, lines: list[str]) -> tuple[tuple[str, str], str, str]
     value = value.strip(" \t")
     parsed = ((name, value), name.lower(), value)
     if len(line) <= _LINE_CACHEABLE:
-        if len(_LINES) >= _LINES_MAX:
-            _LINES.clear()
-        _LINES[line] = parsed
+        if line in _SEEN:
+            if len(_LINES) >= _LINES_MAX:
+                _LINES.clear()
+            _LINES[line] = parsed
+        else:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            _SEEN.add(line)
     return parsed
 
 
