@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import pickle
 from collections.abc import Iterator
@@ -190,6 +191,17 @@ def test_dumps_indents_by_default_and_indent_zero_is_compact_utf8() -> None:
     assert dumps({"é": "ü"}, indent=0) == '{"é":"ü"}'
     assert dumps({"a": 1}) == '{\n    "a": 1\n}'
     assert loads(b'{"a": 1}') == {"a": 1}
+
+
+def test_compact_dumps_is_the_stdlib_s_compact_json() -> None:
+    values = [
+        {"message": "Hello, World!"}, [1, -2.5, 1e300, float("inf"), None, True, False], "line\u2028sep \"q\" \\",
+        {"é": {"nested": [(), ("t", 1)]}, 3: "int key", None: 0}, 0, "", [],
+    ]  # fmt: skip
+    for value in values:
+        assert dumps(value, indent=0) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumps({"a": object()}, indent=0)
 
 
 def test_anydumps_stringifies_what_json_cannot_hold() -> None:
