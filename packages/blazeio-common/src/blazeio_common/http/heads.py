@@ -1,10 +1,10 @@
 """Parsing request and response heads (RFC 9112 §2-§5), strictly.
 
 Strategy: the receiver cuts one complete head (start line through the empty line) and
-checks and splits it with C calls (``split_head``): a translate for control characters,
-latin-1 decoding (one character per byte), a split on CRLF, two counts. No regex runs
-on the fast path except for a field name or method not seen before; the slow path that
-names the exact fault runs only for bad input.
+checks and splits it with C calls (``split_head``): latin-1 decoding (one character per
+byte), a split on CRLF, and a translate that deletes control characters (only the CRLFs
+may go). No regex runs on the fast path except for a field line not seen twice before
+or an unusual method; the slow path that names the exact fault runs only for bad input.
 
 Rejected with 400: bare CR or LF, obs-fold, whitespace before the colon, a bad name or
 CTL in a value, a malformed start line; 431 for too many fields; 505 for HTTP/2+ in a
