@@ -116,7 +116,7 @@ class _Deliver:
         r: BlazeioProtocol | None = None
         if args:
             data = args[0]
-            if isinstance(data, _protocol_class()):
+            if type(data) not in _BODY_TYPES and isinstance(data, _protocol_class()):
                 r, data = data, (args[1] if len(args) > 1 else None)
         if path is not None:
             headers = {**(headers or {}), "Location": path}
@@ -196,6 +196,8 @@ class _Deliver:
 
 
 _PROTOCOL: list[type[BlazeioProtocol]] = []
+# Bodies handlers pass most often: none of them is a request, so the class check is skipped.
+_BODY_TYPES = frozenset({str, bytes, dict, list})
 
 
 def _protocol_class() -> type[BlazeioProtocol]:

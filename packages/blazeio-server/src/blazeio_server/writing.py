@@ -320,7 +320,8 @@ class ResponseWriting(BodyReading):
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
         length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
-        head = b"".join((self._common_head(status, None), connection, length, extra))
+        # _common_head's parts joined with the rest in one go (the hot path of every response).
+        head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
         self._prepared = self._eof_sent = True
         self.status = status
         if self.method == "HEAD" or not body or status in (204, 304):
