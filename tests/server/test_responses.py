@@ -260,6 +260,24 @@ async def test_duplicate_routes_are_an_error_not_silent() -> None:
         async def other(r: io.BlazeioProtocol, route: str = "/x") -> None: ...
 
 
+async def test_a_route_path_can_be_given_to_the_decorator() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route("/hello/there")
+    async def greet(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("hi")
+
+    with pytest.raises(TypeError, match="needs a handler function"):
+        web.add_route(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="path twice"):
+        web.add_route("/a", "/b")
+    async with running(web):
+        (ok,) = await exchange(web.port, get("/hello/there"))
+        (missing,) = await exchange(web.port, get("/greet"))
+    assert (ok.status, ok.body) == (200, b"hi")
+    assert missing.status == 404
+
+
 async def test_percent_encoded_paths_match_decoded_routes() -> None:
     web = io.App("127.0.0.1", 0)
 

@@ -168,10 +168,17 @@ class Router:
             raise ValueError(f"duplicate route {path!r}: already registered for every method")
         existing.add(method, handler, path)
 
-    def add_route(self, func: F | None = None, route: str | None = None) -> Any:
-        """``@web.add_route`` (path from the name or a ``route=`` default) or ``web.add_route(f, "/x")``."""
+    def add_route(self, func: F | str | None = None, route: str | None = None) -> Any:
+        """``@web.add_route`` (path from the name or a ``route=`` default), ``@web.add_route("/x")``
+        or ``web.add_route(f, "/x")``."""
+        if isinstance(func, str):  # @web.add_route("/x"), as other frameworks spell it
+            if route is not None:
+                raise TypeError("add_route() got the path twice")
+            func, route = None, func
         if func is None:
             return lambda f: self.add_route(f, route)
+        if not callable(func):
+            raise TypeError(f"add_route() needs a handler function, got {type(func).__name__}")
         name = func.__name__
         if route is None and self._middleware(name, func):
             return func
