@@ -47,6 +47,25 @@ async def test_pipelined_requests_are_answered_in_order() -> None:
     assert not replies[-1].keep_alive
 
 
+async def test_a_client_that_half_closes_after_its_requests_gets_every_answer() -> None:
+    # printf ... | nc -N: the requests and the FIN arrive together. Answers held back to be sent
+    # in one write (more bytes followed the request) must still leave before the close.
+    cases = [
+        (b"GET /echo HTTP/1.1\r\nHost: t\r\n\r\n\r\n\r\n", ["GET /echo "]),
+        (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc", ["POST /echo abc"]),
+        (b"GET /echo?1 HTTP/1.1\r\nHost: t\r\n\r\n" b"GET /echo?2 HTTP/1.1\r\nHost: t\r\n\r\n",
+         ["GET /echo?1 ", "GET /echo?2 "]),
+    ]  # fmt: skip
+    async with running(echo_app()) as web:
+        for request, bodies in cases:
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+            writer.write(request)
+            writer.write_eof()
+            raw = await asyncio.wait_for(reader.read(), TIMEOUT)
+            writer.close()
+            assert [reply.body.decode() for reply in parse(raw)] == bodies, request
+
+
 async def test_pipelined_responses_keep_bytes_a_handler_reuses_after_writing() -> None:
     # Pipelined responses are held and sent together; a handler may reuse its buffer at once.
     web = io.App("127.0.0.1", 0)

@@ -162,6 +162,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self.transport.pause_reading()
 
     def eof_received(self) -> bool:
+        # Responses held for one write (pipelining) are already answered: hand them to the
+        # transport now, which flushes them before it closes.
+        self._uncork()
         self.receiver.feed_eof()
         self._wake_readers()
         # The peer sent FIN. While a handler runs, that is a client that went away (as uvicorn
