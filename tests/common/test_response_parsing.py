@@ -175,6 +175,9 @@ def test_switching_protocols_leaves_the_tunnel_bytes_untouched() -> None:
     [
         pytest.param(b"HTTP/1.1 2000 OK\r\n\r\n", 400, id="four-digit-status"),
         pytest.param(b"HTTP/1.1 20 OK\r\n\r\n", 400, id="two-digit-status"),
+        pytest.param(b"HTTP/1.1 20\r\n\r\n", 400, id="two-digit-status-alone"),
+        pytest.param(b"HTTP/1.1 2\r\n\r\n", 400, id="one-digit-status-alone"),
+        pytest.param(b"HTTP/1.1 \r\n\r\n", 400, id="no-status"),
         pytest.param(b"HTTP/1.1 abc OK\r\n\r\n", 400, id="non-numeric-status"),
         pytest.param(b"HTTP/2 200 OK\r\n\r\n", 400, id="malformed-version"),
         pytest.param(b"HTTP/2.0 200 OK\r\n\r\n", 505, id="http2"),

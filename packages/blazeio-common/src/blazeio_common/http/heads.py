@@ -157,12 +157,13 @@ def parse_request_line(line: str, limits: Limits) -> tuple[str, str, str]:
 def parse_status_line(line: str) -> tuple[str, int, str]:
     """Return (version, status code, reason) or raise ``ProtocolError``."""
     version = _VERSIONS.get(line[:8])
-    if version is not None and line[8:9] == " " and line[9:12].isdigit() and line[9:12].isascii():
+    code = line[9:12]
+    if version is not None and line[8:9] == " " and len(code) == 3 and code.isdigit() and code.isascii():
         # Fast path; CTLs were already excluded by split_head, so any reason text is valid.
         if len(line) == 12:
-            return version, int(line[9:12]), ""
+            return version, int(code), ""
         if line[12] == " ":
-            return version, int(line[9:12]), line[13:]
+            return version, int(code), line[13:]
     match = _abnf.status_line.fullmatch(line)
     if match is None:
         raise ProtocolError(f"malformed status line: {line[:60]!r}", 400)
