@@ -8,6 +8,8 @@ import pytest
 
 # The server's test helpers (serving.py) are reused to run a real server as a peer.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+# ... and the core's wire helpers (tests/common/wire.py: response mutations).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -128,3 +129,24 @@ def error_status(make: Callable[[], Receiver], data: bytes, eof: bool = True) ->
     assert result and result[-1][0] == "error", f"expected a rejection, got {result}"
     status: int = result[-1][1]
     return status
+
+
+# Bytes that matter to an HTTP parser: separators, CTLs, obs-text, digits, framing words.
+MUTATION_BYTES = b'\r\n :;,\t\x00\x7f\x80\xff-0123456789aAzZ/?%"=chunkedContent-LengthTransfer-Encodingclose'
+
+
+def mutate(rng: random.Random, data: bytes) -> bytes:
+    """``data`` with 1-6 random edits: a byte replaced, bytes inserted, deleted or duplicated."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        op, i = rng.random(), rng.randrange(len(out) + 1)
+        if op < 0.35 and out:
+            out[min(i, len(out) - 1)] = rng.choice(MUTATION_BYTES)
+        elif op < 0.6:
+            out[i:i] = bytes([rng.choice(MUTATION_BYTES)]) * rng.randint(1, 3)
+        elif op < 0.8 and out:
+            del out[i : i + rng.randint(1, 4)]
+        else:
+            j = rng.randrange(len(out) + 1)
+            out[i:i] = out[j : j + rng.randint(1, 20)]
+    return bytes(out)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from blazeio_common import plog
+
+# The core's wire helpers (tests/common/wire.py: request mutations) are shared.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 
 
 @pytest.fixture(autouse=True)

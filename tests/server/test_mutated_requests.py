@@ -18,6 +18,8 @@ import Blazeio as io
 from blazeio_common import ProtocolError
 from blazeio_common.http import Data, EndOfMessage, Request, RequestReceiver
 
+from wire import mutate
+
 SEEDS = [
     b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
     b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
@@ -25,23 +27,6 @@ SEEDS = [
     b"GET /echo?x=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     b"POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
 ]
-ALPHABET = b'\r\n :;,\t\x00\x7f\x80\xff-0123456789aAzZ/?%"=chunkedContent-LengthTransfer-Encoding'
-
-
-def mutate(rng: random.Random, data: bytes) -> bytes:
-    out = bytearray(data)
-    for _ in range(rng.randint(1, 6)):
-        op, i = rng.random(), rng.randrange(len(out) + 1)
-        if op < 0.35 and out:
-            out[min(i, len(out) - 1)] = rng.choice(ALPHABET)
-        elif op < 0.6:
-            out[i:i] = bytes([rng.choice(ALPHABET)]) * rng.randint(1, 3)
-        elif op < 0.8 and out:
-            del out[i : i + rng.randint(1, 4)]
-        else:
-            j = rng.randrange(len(out) + 1)
-            out[i:i] = out[j : j + rng.randint(1, 20)]
-    return bytes(out)
 
 
 def first_request_is_complete(payload: bytes) -> bool:
