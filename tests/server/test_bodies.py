@@ -67,6 +67,69 @@ async def test_a_body_read_by_another_task_after_its_handler_returned() -> None:
     assert [r.body for r in parse(rest)] == [b"next"]
 
 
+async def test_a_reader_that_stops_early_leaves_the_rest_to_be_drained() -> None:
+    # A handler stops reading mid-body (here: it raises after the first piece; the same as a
+    # malformed multipart part). Its 500 goes out, the rest of the body is drained, and the
+    # pipelined next request is answered -- the connection does not wait for a reader
+    # that will never come back.
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _fail(r: io.BlazeioProtocol) -> None:
+        async for _chunk in r.pull():
+            raise RuntimeError("gave up after the first piece")
+
+    @web.add_route
+    async def _form(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.json(await r.form_data())
+
+    @web.add_route
+    async def _next(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("next")
+
+    bad_part = b"--B\r\nContent-Dis--position: form-data\r\n\r\nv\r\n--B\r\n" + b"x" * 5000 + b"\r\n--B--\r\n"
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"POST /fail HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+        head = await read_until(reader, b"\r\n\r\nInternal Server Error")  # the whole 500
+        writer.write(
+            b"6\r\nsecond\r\n0\r\n\r\n"
+            b"POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=B\r\n"
+            b"Content-Length: %d\r\n\r\n%s"
+            % (len(bad_part), bad_part)
+            + b"GET /next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        rest = await asyncio.wait_for(reader.read(), TIMEOUT)
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 500")
+    form, last = parse(rest)
+    assert (form.status, form.body) == (400, b"Bad Request: multipart part without a name")
+    assert (last.status, last.body) == (200, b"next")
+
+
+async def test_a_reader_that_holds_the_body_without_reading_is_cut_off() -> None:
+    # A pull() kept open by a handler that returned, never read again: after body_timeout
+    # without a byte read the connection closes, instead of waiting for it forever.
+    web = io.App("127.0.0.1", 0, body_timeout=0.3)
+    kept: list[object] = []
+
+    @web.add_route
+    async def _keep(r: io.BlazeioProtocol) -> None:
+        body = r.pull()
+        kept.append(body)
+        await body.__anext__()  # the first piece only
+        await io.Deliver.text("kept")
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"POST /keep HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nfirst")
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # the server closes: EOF
+        writer.close()
+    (reply,) = parse(raw)
+    assert (reply.status, reply.body) == (200, b"kept")
+    assert len(kept) == 1
+
+
 async def test_an_unread_small_body_is_drained_and_the_connection_reused() -> None:
     web = io.App("127.0.0.1", 0)
 

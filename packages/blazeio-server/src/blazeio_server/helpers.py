@@ -7,6 +7,7 @@ malformed input with a 400 -- never a crash, never unbounded memory.
 from __future__ import annotations
 
 import ipaddress
+from contextlib import aclosing
 from typing import Any
 
 from blazeio_common import ddict, loads
@@ -100,14 +101,17 @@ class RequestHelpers(ResponseWriting):
                 if key.lower() == "boundary":
                     boundary = value.strip('"')
             try:
-                form = await parse_multipart(
-                    self.pull(),
-                    boundary,
-                    max_size=settings.max_form_size,
-                    max_field_size=settings.max_body_size,
-                    max_parts=settings.max_form_parts,
-                    spool_threshold=settings.spool_threshold,
-                )
+                # aclosing: a malformed body stops the parser mid-way; the reader must stop too
+                # (then the server drains the rest), not wait for the garbage collector.
+                async with aclosing(self.pull()) as chunks:
+                    form = await parse_multipart(
+                        chunks,
+                        boundary,
+                        max_size=settings.max_form_size,
+                        max_field_size=settings.max_body_size,
+                        max_parts=settings.max_form_parts,
+                        spool_threshold=settings.spool_threshold,
+                    )
             except ProtocolError as exc:
                 raise Abort(f"{'Payload Too Large' if exc.status_code == 413 else 'Bad Request'}: {exc}",
                             exc.status_code) from None  # fmt: skip

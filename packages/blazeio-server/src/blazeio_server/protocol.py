@@ -116,6 +116,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             self._body_complete = request.content_length == 0
             self._expect_continue = request.expect_continue
         self._body_consumers = 0
+        self._body_read = 0
         self._trailers = None
         self._continue_sent = False
         self._raw_mode = False
@@ -332,13 +333,12 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         while True:
             if self._body_consumers:
                 # Another task reads this body (also after its handler returned): wait for it
-                # to finish; its reads have their own timeout.
-                waiter = self._body_waiter = self.loop.create_future()
-                try:
-                    await waiter
-                finally:
-                    self._body_waiter = None
-                return self.body_complete and not self.gone
+                # to finish. If every reader stops early, drain the rest as below.
+                if not await self._wait_for_readers():
+                    return False
+                if self._body_complete:
+                    return True
+                continue
             # Nobody reads it: discard what arrives, up to the drain limit.
             try:
                 event = receiver.next_event()
@@ -359,6 +359,27 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     return False
             else:
                 return False
+
+    async def _wait_for_readers(self) -> bool:
+        """Wait while tasks read the body; False if the connection went or the readers stalled.
+
+        A reader that keeps a ``pull()`` open without reading would otherwise hold the
+        connection forever: after ``body_timeout`` seconds without a byte read, it closes.
+        """
+        while self._body_consumers and not self._body_complete:
+            read = self._body_read
+            waiter = self._body_waiter = self.loop.create_future()
+            timer = self.loop.call_later(self.settings.body_timeout, self._wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._body_waiter = None
+            if self.gone:
+                return False
+            if self._body_read == read and self._body_consumers and not self._body_complete:
+                return False
+        return not self.gone
 
     # -- errors -----------------------------------------------------------------------
     async def _on_abort(self, exc: Abort) -> None:

@@ -7,7 +7,8 @@ does not parse the next request until the body is complete (see ``BlazeioProtoco
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 
 from blazeio_common import ClientDisconnected, Protocoltimeout
 from blazeio_common.errors import ProtocolError
@@ -28,6 +29,7 @@ class BodyReading:
     __slots__ = (
         "_body_complete",
         "_body_consumers",
+        "_body_read",
         "_body_waiter",
         "_closed",
         "_data_waiters",
@@ -48,6 +50,7 @@ class BodyReading:
     keep_alive: bool
     _body_complete: bool
     _body_consumers: int
+    _body_read: int  # decoded-or-not body bytes handed to readers: progress, for _finish_body
     _body_waiter: asyncio.Future[None] | None
     _trailers: EndOfMessage | None  # the body's end event: its trailers are made only when asked for
     _expect_continue: bool
@@ -110,7 +113,7 @@ class BodyReading:
             self._reading_paused = False
             self.transport.resume_reading()
 
-    async def pull(self, decode: bool = False) -> AsyncIterator[bytes]:
+    async def pull(self, decode: bool = False) -> AsyncGenerator[bytes, None]:
         """The request body, piece by piece; stops exactly at its end, never yields b"".
 
         ``decode=True`` also undoes a ``Content-Encoding`` (gzip, deflate, br), capped at
@@ -121,10 +124,11 @@ class BodyReading:
         coding = self.headers.get("content-encoding") if decode else None
         if coding:
             decoder = get_decoder(coding, self.settings.max_decoded_size)
-            async for chunk in self.pull():
-                out = decoder.decode(chunk)
-                if out:
-                    yield out
+            async with aclosing(self.pull()) as chunks:  # closed at once if decoding fails
+                async for chunk in chunks:
+                    out = decoder.decode(chunk)
+                    if out:
+                        yield out
             tail = decoder.flush()
             if tail:
                 yield tail
@@ -142,6 +146,7 @@ class BodyReading:
                     raise
                 if type(event) is Data:
                     self._maybe_resume_reading()
+                    self._body_read += len(event.data)
                     yield event.data
                 elif type(event) is EndOfMessage:
                     self._trailers = event
@@ -155,9 +160,16 @@ class BodyReading:
                     return
         finally:
             self._body_consumers -= 1
+            if not self._body_consumers:
+                # The last reader stopped (or its generator was closed, e.g. by the garbage
+                # collector after the handler failed): the server may have to drain the rest.
+                self._wake_body_waiter()
 
     def _complete_body(self) -> None:
         self._body_complete = True
+        self._wake_body_waiter()
+
+    def _wake_body_waiter(self) -> None:
         waiter = self._body_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -171,12 +183,13 @@ class BodyReading:
         """The whole decoded body; raises ``ProtocolError(413)`` past ``limit`` bytes (never buffered whole first)."""
         parts: list[bytes] = []
         size = 0
-        async for chunk in self.pull():
-            size += len(chunk)
-            if limit is not None and size > limit:
-                self.keep_alive = False
-                raise ProtocolError(f"request body larger than {limit} bytes", 413)
-            parts.append(chunk)
+        async with aclosing(self.pull()) as chunks:
+            async for chunk in chunks:
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    self.keep_alive = False
+                    raise ProtocolError(f"request body larger than {limit} bytes", 413)
+                parts.append(chunk)
         return b"".join(parts)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
