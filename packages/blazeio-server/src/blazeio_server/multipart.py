@@ -111,75 +111,86 @@ async def parse_multipart(
             _add(result, name, field.decode("utf-8", errors="replace"))
         field = upload = None
 
-    async for chunk in chunks:
-        total += len(chunk)
-        if total > max_size:
-            raise ProtocolError(f"form body larger than {max_size} bytes", 413)
-        buf += chunk
-        while True:
-            if state == "preamble":
-                at = buf.find(delimiter)
-                if at < 0:
-                    del buf[: max(0, len(buf) - keep)]
-                    break
-                del buf[: at + len(delimiter)]
-                state = "after-delimiter"
-            if state == "after-delimiter":
-                if len(buf) < 2:
-                    break
-                if buf[:2] == b"--":
-                    return result  # the close delimiter; the epilogue is ignored
-                if buf[:2] != b"\r\n":
-                    raise ProtocolError("malformed multipart delimiter line", 400)
-                del buf[:2]
-                state = "headers"
-            if state == "headers":
-                end = buf.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(buf) > max_part_header:
-                        raise ProtocolError("multipart part headers too large", 400)
-                    break
-                parts += 1
-                if parts > max_parts:
-                    raise ProtocolError(f"more than {max_parts} form parts", 413)
-                headers: dict[str, str] = {}
-                for line in buf[:end].decode("utf-8", errors="replace").split("\r\n"):
-                    key, colon, value = line.partition(":")
-                    if not colon:
-                        raise ProtocolError("malformed multipart part header", 400)
-                    headers[key.strip().lower()] = value.strip()
-                del buf[: end + 4]
-                params = _disposition(headers.get("content-disposition", ""))
-                if "name" not in params:
-                    raise ProtocolError("multipart part without a name", 400)
-                name = params["name"]
-                if "filename" in params:
-                    upload = UploadFile(
-                        name,
-                        params["filename"],
-                        headers.get("content-type", "application/octet-stream"),
-                        headers,
-                        spool_threshold,
-                    )
-                else:
-                    field = bytearray()
-                state = "body"
-            if state == "body":
-                at = buf.find(delimiter)
-                usable = at if at >= 0 else max(0, len(buf) - keep)
-                if usable:
-                    data = bytes(buf[:usable])
-                    del buf[:usable]
-                    if upload is not None:
-                        upload.size += len(data)
-                        upload.file.write(data)
-                    elif field is not None:
-                        field += data
-                        if len(field) > max_field_size:
-                            raise ProtocolError(f"form field {name!r} larger than {max_field_size} bytes", 413)
-                if at < 0:
-                    break
-                del buf[: len(delimiter)]
-                finish_part()
-                state = "after-delimiter"
-    raise ProtocolError("multipart body ended before its close delimiter", 400)
+    try:
+        async for chunk in chunks:
+            total += len(chunk)
+            if total > max_size:
+                raise ProtocolError(f"form body larger than {max_size} bytes", 413)
+            buf += chunk
+            while True:
+                if state == "preamble":
+                    at = buf.find(delimiter)
+                    if at < 0:
+                        del buf[: max(0, len(buf) - keep)]
+                        break
+                    del buf[: at + len(delimiter)]
+                    state = "after-delimiter"
+                if state == "after-delimiter":
+                    if len(buf) < 2:
+                        break
+                    if buf[:2] == b"--":
+                        return result  # the close delimiter; the epilogue is ignored
+                    if buf[:2] != b"\r\n":
+                        raise ProtocolError("malformed multipart delimiter line", 400)
+                    del buf[:2]
+                    state = "headers"
+                if state == "headers":
+                    end = buf.find(b"\r\n\r\n")
+                    if end < 0:
+                        if len(buf) > max_part_header:
+                            raise ProtocolError("multipart part headers too large", 400)
+                        break
+                    parts += 1
+                    if parts > max_parts:
+                        raise ProtocolError(f"more than {max_parts} form parts", 413)
+                    headers: dict[str, str] = {}
+                    for line in buf[:end].decode("utf-8", errors="replace").split("\r\n"):
+                        key, colon, value = line.partition(":")
+                        if not colon:
+                            raise ProtocolError("malformed multipart part header", 400)
+                        headers[key.strip().lower()] = value.strip()
+                    del buf[: end + 4]
+                    params = _disposition(headers.get("content-disposition", ""))
+                    if "name" not in params:
+                        raise ProtocolError("multipart part without a name", 400)
+                    name = params["name"]
+                    if "filename" in params:
+                        upload = UploadFile(
+                            name,
+                            params["filename"],
+                            headers.get("content-type", "application/octet-stream"),
+                            headers,
+                            spool_threshold,
+                        )
+                    else:
+                        field = bytearray()
+                    state = "body"
+                if state == "body":
+                    at = buf.find(delimiter)
+                    usable = at if at >= 0 else max(0, len(buf) - keep)
+                    if usable:
+                        data = bytes(buf[:usable])
+                        del buf[:usable]
+                        if upload is not None:
+                            upload.size += len(data)
+                            upload.file.write(data)
+                        elif field is not None:
+                            field += data
+                            if len(field) > max_field_size:
+                                raise ProtocolError(f"form field {name!r} larger than {max_field_size} bytes", 413)
+                    if at < 0:
+                        break
+                    del buf[: len(delimiter)]
+                    finish_part()
+                    state = "after-delimiter"
+        raise ProtocolError("multipart body ended before its close delimiter", 400)
+    except BaseException:
+        # The caller gets no form, so it can close none of its files: close every spooled
+        # upload here (a temporary file on disk is removed with it).
+        if upload is not None:
+            upload.close()
+        for value in result.values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, UploadFile):
+                    item.close()
+        raise
