@@ -16,7 +16,7 @@ import pytest
 from peers import Handler, canned, raw_server, read_head
 
 import blazeio_client as io
-from blazeio_common import DecompressionError, IncompleteBody
+from blazeio_common import DecompressionError, IncompleteBody, LocalProtocolError, ProtocolError
 
 
 async def test_a_body_cut_short_is_an_error_never_a_short_success() -> None:
@@ -190,3 +190,25 @@ async def test_requests_without_headers_of_their_own_send_the_host_and_codings_t
         f"GET /x HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
         f"GET /moved HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
     ]
+
+
+async def test_a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() -> None:
+    # RFC 9110 §15.2.2: no Upgrade was sent, so a 101 is the server's error, not a response.
+    switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n\x81\x02hi"
+    async with raw_server(canned(switched)) as url:
+        with pytest.raises(ProtocolError, match="101 Switching Protocols"):
+            async with io.getSession.get(url) as resp:
+                await resp.read()
+
+
+async def test_urls_with_hosts_that_cannot_be_resolved_as_written_are_refused_before_any_lookup() -> None:
+    for url in ("http://127..1/", "http://a..b:8080/x", "http://bad\x80host/", "http://" + "a" * 64 + ".test/"):
+        with pytest.raises(LocalProtocolError, match="invalid host"):
+            async with io.getSession.get(url):
+                pass
+    # A redirect to such a host fails the same way, with a typed error.
+    redirect = b"HTTP/1.1 302 Found\r\nLocation: http://127..1/next\r\nContent-Length: 0\r\n\r\n"
+    async with raw_server(canned(redirect)) as url:
+        with pytest.raises(LocalProtocolError, match="invalid host"):
+            async with io.getSession.get(url, follow_redirects=True):
+                pass

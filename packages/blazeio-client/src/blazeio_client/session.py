@@ -26,6 +26,7 @@ from blazeio_common import (
     IncompleteBody,
     LocalProtocolError,
     Missingdependency,
+    ProtocolError,
     ServerDisconnected,
     ddict,
     dumps,
@@ -286,10 +287,15 @@ class Session:
                 if event is NEED_DATA:
                     event = await connection.next_event(self.timeout.read)
                 if isinstance(event, InformationalResponse):
+                    if event.status_code == 101:
+                        # RFC 9110 §15.2.2: a server MUST NOT switch to a protocol the client did
+                        # not ask for in Upgrade -- and this client never asks.
+                        raise ProtocolError("101 Switching Protocols without an Upgrade request", 400)
                     continue
                 if isinstance(event, ConnectionClosed):
                     raise ServerDisconnected("the server closed the connection before responding")
-                assert isinstance(event, Response)
+                if not isinstance(event, Response):
+                    raise ProtocolError(f"unexpected {type(event).__name__} before the response head", 400)
                 break
             self._response = event
             self.status_code = event.status_code

@@ -43,8 +43,13 @@ class URL:
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
             raise LocalProtocolError(f"unsupported URL scheme in {url!r} (http or https)")
-        if not parts.hostname:
+        host = parts.hostname
+        if not host:
             raise LocalProtocolError(f"no host in URL {url!r}")
+        try:
+            host.encode("idna")  # what name resolution will do: empty labels, stray bytes fail here
+        except UnicodeError:
+            raise LocalProtocolError(f"invalid host in URL {url!r}") from None
         try:
             port = parts.port or _DEFAULT_PORTS[scheme]
         except ValueError:
@@ -55,7 +60,7 @@ class URL:
             extra = "&".join(_pairs(params))
             query = f"{query}&{extra}" if query else extra
         target = f"{path}?{query}" if query else path
-        return cls(scheme, parts.hostname, port, target)
+        return cls(scheme, host, port, target)
 
     @property
     def tls(self) -> bool:
