@@ -30,6 +30,17 @@ SEEDS = [
 ]
 
 
+async def send_with_fin(port: int, payload: bytes) -> bytes:
+    """Send ``payload`` and a FIN; everything the server sends until it closes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(payload)
+        writer.write_eof()
+        return await asyncio.wait_for(reader.read(), TIMEOUT)  # a hang fails here
+    finally:
+        writer.close()
+
+
 def first_request_is_complete(payload: bytes) -> bool:
     """Whether the core reads a whole valid request (head and body) at the start of ``payload``."""
     receiver = RequestReceiver()
@@ -75,13 +86,7 @@ async def test_mutated_requests_get_well_formed_answers_or_a_clean_close() -> No
 
     async def send(payload: bytes) -> None:
         async with gate:
-            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
-            try:
-                writer.write(payload)
-                writer.write_eof()
-                raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # a hang fails here
-            finally:
-                writer.close()
+            raw = await send_with_fin(web.port, payload)
         try:
             replies = parse(raw)
         except ProtocolError as exc:
@@ -165,13 +170,7 @@ async def test_mutated_bodies_and_headers_for_the_request_helpers_never_hang_or_
 
     async def send(payload: bytes) -> None:
         async with gate:
-            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
-            try:
-                writer.write(payload)
-                writer.write_eof()
-                raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # a hang fails here
-            finally:
-                writer.close()
+            raw = await send_with_fin(web.port, payload)
         assert b"outside the root" not in raw, payload
         try:
             replies = parse(raw)
