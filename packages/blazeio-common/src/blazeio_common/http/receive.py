@@ -268,6 +268,13 @@ class _Receiver:
         del buf[: end + 4]
         lines = split_head(raw)
         if lines is None:
+            # The verdict must not depend on how the bytes arrived: a head that would have been
+            # refused for its size while still incomplete gets that status when whole, too.
+            first = raw.find(b"\r\n", 0, limits.max_request_line + 2)
+            if first < 0:
+                raise ProtocolError("start line too long", line_status)
+            if end + 2 - first > limits.max_header_bytes:
+                raise ProtocolError("header block too large", 431)
             raise ProtocolError(head_fault(raw), 400)
         if len(lines[0]) > limits.max_request_line:
             raise ProtocolError("start line too long", line_status)
