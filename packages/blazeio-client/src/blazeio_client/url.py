@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
@@ -13,6 +15,8 @@ from blazeio_common.errors import LocalProtocolError
 __all__ = ["URL"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*+")
+_PUNCTUATION = string.punctuation  # kept as they are: only what cannot be sent is encoded
 _PARSED: dict[str, URL] = {}
 _PARSED_MAX = 1024
 
@@ -56,6 +60,10 @@ class URL:
             raise LocalProtocolError(f"invalid port in URL {url!r}") from None
         path = parts.path or "/"
         query = parts.query
+        if not _VISIBLE_ASCII.fullmatch(path) or not _VISIBLE_ASCII.fullmatch(query):
+            # As browsers and other clients do: what a request target cannot hold (non-ASCII,
+            # spaces, controls) is percent-encoded as UTF-8 (RFC 3986 §2.1); escapes stay.
+            path, query = quote(path, safe=_PUNCTUATION), quote(query, safe=_PUNCTUATION)
         if params:
             extra = "&".join(_pairs(params))
             query = f"{query}&{extra}" if query else extra
