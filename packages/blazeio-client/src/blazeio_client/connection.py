@@ -168,27 +168,25 @@ class ClientConnection(asyncio.Protocol):
 
         Synchronous, so callers pay for a coroutine only when they really have to wait.
         """
-        receiver = self.receiver
-        event = receiver.next_event()
-        transport = self.transport
-        if (
-            self._reading_paused
-            and transport is not None
-            and (event is NEED_DATA or receiver.buffered < _READ_HIGH_WATER // 4)
-        ):
-            self._reading_paused = False
-            transport.resume_reading()
+        event = self.receiver.next_event()
+        if self._reading_paused:
+            self._maybe_resume(event is NEED_DATA)
         return event
 
     def take_body(self) -> bytes | None:
         """The rest of a Content-Length body when all of it is here (see ``ResponseReceiver``)."""
-        receiver = self.receiver
-        data = receiver.take_body()
-        if data is not None and self._reading_paused and receiver.buffered < _READ_HIGH_WATER // 4:
-            self._reading_paused = False
-            if self.transport is not None:
-                self.transport.resume_reading()
+        data = self.receiver.take_body()
+        if data is not None and self._reading_paused:
+            self._maybe_resume(False)
         return data
+
+    def _maybe_resume(self, starved: bool) -> None:
+        # Reading paused at the high watermark resumes once the reader needs bytes or has
+        # taken the buffer down to a quarter of it.
+        transport = self.transport
+        if transport is not None and (starved or self.receiver.buffered < _READ_HIGH_WATER // 4):
+            self._reading_paused = False
+            transport.resume_reading()
 
     async def next_event(self, within: float | None) -> ResponseEvent:
         """The next response event; waits for bytes (at most ``within`` seconds between them)."""
