@@ -253,15 +253,9 @@ class _Receiver:
         limits = self._limits
         if end < 0:
             # Incomplete: fail as soon as the head is certain to break a limit, so the buffer
-            # never grows past the limits (and the verdict does not depend on how bytes arrive).
-            size = len(buf)
-            first = buf.find(b"\r\n", 0, limits.max_request_line + 2)
-            if first < 0:
-                if size > limits.max_request_line + 1:
-                    raise ProtocolError("start line too long", line_status)
-            elif size - first - 2 > limits.max_header_bytes:
-                raise ProtocolError("header block too large", 431)
-            self._scan = max(0, size - 3)
+            # never grows past the limits.
+            self._check_head_size(buf, line_status)
+            self._scan = max(0, len(buf) - 3)
             return None
         self._scan = 0
         raw = buf[: end + 4]
@@ -270,11 +264,7 @@ class _Receiver:
         if lines is None:
             # The verdict must not depend on how the bytes arrived: a head that would have been
             # refused for its size while still incomplete gets that status when whole, too.
-            first = raw.find(b"\r\n", 0, limits.max_request_line + 2)
-            if first < 0:
-                raise ProtocolError("start line too long", line_status)
-            if end + 2 - first > limits.max_header_bytes:
-                raise ProtocolError("header block too large", 431)
+            self._check_head_size(raw, line_status)
             raise ProtocolError(head_fault(raw), 400)
         if len(lines[0]) > limits.max_request_line:
             raise ProtocolError("start line too long", line_status)
@@ -282,6 +272,17 @@ class _Receiver:
             raise ProtocolError("header block too large", 431)
         del lines[-2:]
         return lines
+
+    def _check_head_size(self, head: bytearray, line_status: int) -> None:
+        """The size limits, judged on the head's bytes so far (all of them, or a beginning)."""
+        limits = self._limits
+        size = len(head)
+        first = head.find(b"\r\n", 0, limits.max_request_line + 2)
+        if first < 0:
+            if size > limits.max_request_line + 1:
+                raise ProtocolError("start line too long", line_status)
+        elif size - first - 2 > limits.max_header_bytes:
+            raise ProtocolError("header block too large", 431)
 
     def _held_event(self) -> Data | EndOfMessage | None:
         held = self._take_held()
