@@ -192,6 +192,35 @@ async def test_requests_without_headers_of_their_own_send_the_host_and_codings_t
     ]
 
 
+async def test_a_request_s_headers_are_its_own_even_when_its_head_came_from_the_cache() -> None:
+    # A plain request shares its cached head's headers until the program asks for them: what
+    # one program changes must show in neither the next request's headers nor its head.
+    async with raw_server(echo_head()) as url, raw_server(echo_head(f"{url}/to")) as redirecting:
+        host = url.removeprefix("http://")
+        pool = io.Pool()
+        try:
+            await io.getSession.get(f"{url}/h", pool=pool)  # its head is cached
+            first = await io.getSession.get(f"{url}/h", pool=pool)
+            first.request_headers["Host"] = "changed"
+            first.request_headers.add("X-Extra", "1")
+            second = await io.getSession.get(f"{url}/h", pool=pool)
+            fresh = io.getSession.get(f"{url}/h", pool=pool)
+            before = (dict(fresh.headers), fresh.redirects)  # nothing received yet
+            async with fresh:
+                assert fresh.headers["content-length"] == str(len(await fresh.read()))
+            moved = await io.getSession.get(f"{redirecting}/from", follow_redirects=True, pool=pool)
+        finally:
+            pool.close()
+    assert first.request_headers.raw_items() == [
+        ("Accept-Encoding", "gzip, deflate, br"), ("Host", "changed"), ("X-Extra", "1")
+    ]  # fmt: skip
+    assert second.request_headers.raw_items() == [("Host", host), ("Accept-Encoding", "gzip, deflate, br")]
+    assert await second.text() == f"GET /h HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip, deflate, br\r\n\r\n"
+    assert before == ({}, [])
+    assert [str(u) for u in moved.redirects] == [f"{redirecting}/from"]
+    assert moved.request_headers["host"] == host
+
+
 async def test_a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() -> None:
     # RFC 9110 §15.2.2: no Upgrade was sent, so a 101 is the server's error, not a response.
     switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n\x81\x02hi"

@@ -78,6 +78,39 @@ def test_changing_a_request_s_headers_does_not_change_the_next_one() -> None:
     assert third.headers["x-token"] == "t"
 
 
+def test_a_repeated_head_arriving_in_pieces_is_recognised_only_when_whole() -> None:
+    # The connection's last head is matched by comparison: a beginning of it is not a match,
+    # and what follows it in the buffer belongs to the body or the next request.
+    limits = Limits(max_header_count=90)
+    head = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"
+    for cut in range(1, len(head) + 3):
+        receiver = RequestReceiver(limits)
+        _requests(receiver, head + b"one" + head + b"two")  # the second is served from the cache
+        data = head + b"abc" + b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+        receiver.feed(data[:cut])
+        first = receiver.next_event()
+        if cut < len(head):
+            assert first is receive.NEED_DATA
+            receiver.feed(data[cut:])
+            first = receiver.next_event()
+        else:
+            receiver.feed(data[cut:])
+        assert isinstance(first, Request)
+        assert (first.target, first.content_length, first.headers.raw_items()) == (
+            "/r",
+            3,
+            [("Host", "a"), ("Content-Length", "3")],
+        )
+        body = receiver.next_event()
+        assert isinstance(body, Data)
+        assert body.data == b"abc"
+        assert isinstance(receiver.next_event(), EndOfMessage)
+        receiver.start_next_cycle()
+        after = receiver.next_event()
+        assert isinstance(after, Request)
+        assert after.target == "/next"
+
+
 def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones() -> None:
     head = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
     assert outcome(lambda: RequestReceiver(Limits(max_header_count=94)), head)[0][0] == "request"

@@ -190,17 +190,23 @@ class ClientConnection(asyncio.Protocol):
 
     async def next_event(self, within: float | None) -> ResponseEvent:
         """The next response event; waits for bytes (at most ``within`` seconds between them)."""
-        while True:
+        event = self.poll()
+        while event is NEED_DATA:
+            await self.more_data(within)
             event = self.poll()
-            if event is not NEED_DATA:
-                return event
-            waiter = self._data_waiter = self.loop.create_future()
-            if within is not None:
-                self._arm_read_timer(within)
-            try:
-                await waiter
-            finally:
-                self._data_waiter = None
+        return event
+
+    def more_data(self, within: float | None) -> asyncio.Future[None]:
+        """A future done when bytes (or EOF) arrive; it fails with ``ReadTimeout`` after ``within``.
+
+        Called after ``poll()`` gave ``NEED_DATA``; a plain future rather than a coroutine, so
+        a wait costs no frame of its own. A done waiter left behind is harmless: the wake-up
+        and the timer both skip a done future.
+        """
+        waiter = self._data_waiter = self.loop.create_future()
+        if within is not None:
+            self._arm_read_timer(within)
+        return waiter
 
     def _arm_read_timer(self, within: float) -> None:
         deadline = self.loop.time() + within
@@ -232,7 +238,7 @@ class ClientConnection(asyncio.Protocol):
     @property
     def idle_ok(self) -> bool:
         """Usable for another exchange: open, nothing unread buffered, no EOF seen."""
-        return not self.closed and not self.receiver.buffered and not self.receiver.eof
+        return not self.closed and self.receiver.idle
 
 
 async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, within: float | None) -> ClientConnection:

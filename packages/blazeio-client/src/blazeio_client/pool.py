@@ -96,10 +96,15 @@ class Pool:
     def release(self, key: Key, connection: ClientConnection, reusable: bool) -> None:
         if reusable and connection.idle_ok:
             connection.last_used = connection.loop.time()
-            self._idle.setdefault(key, []).append(connection)
+            idle = self._idle.get(key)
+            if idle is None:
+                self._idle[key] = [connection]
+            else:
+                idle.append(connection)
         else:
             self._discard(key, connection)
-        self._wake_one()
+        if self._waiters:
+            self._wake_one()
 
     def _discard(self, key: Key, connection: ClientConnection) -> None:
         connection.close()

@@ -81,6 +81,11 @@ class Session:
     _response_done = False
     _decoder: Decoder | None = None
     _content: bytes | None = None
+    _body: bytes | None = None
+    _request_headers: Headers | None = None
+    _request_headers_shared = False
+    _headers: Headers | None = None
+    _redirects: tuple[URL, ...] = ()
     status_code = 0
     reason_phrase = ""
     received_len = 0
@@ -111,10 +116,14 @@ class Session:
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
-        self.request_headers = Headers(headers)
+        if headers:
+            self._request_headers = Headers(headers)
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        self._body = self._prepare_body(json, body if body is not None else content, form, multipart)
+        if body is None:
+            body = content
+        if json is not None or body is not None or form is not None or multipart is not None:
+            self._body = self._prepare_body(json, body, form, multipart)
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
         self.timeout = Timeout.of(timeout)
@@ -124,8 +133,36 @@ class Session:
         self.pool = pool or DEFAULT_POOL
         self.proxy = _proxy(proxy) if proxy else None
         self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
-        self.headers = Headers()
-        self.redirects: list[URL] = []
+
+    # The request's headers are made when first needed: a plain request takes a copy of its
+    # cached head's headers only if the program looks at them.
+    @property
+    def request_headers(self) -> Headers:
+        headers = self._request_headers
+        if headers is None:
+            headers = self._request_headers = Headers()
+        elif self._request_headers_shared:
+            headers = self._request_headers = headers.copy()
+            self._request_headers_shared = False
+        return headers
+
+    @request_headers.setter
+    def request_headers(self, headers: Headers) -> None:
+        self._request_headers = headers
+        self._request_headers_shared = False
+
+    @property
+    def headers(self) -> Headers:
+        """The response's headers (empty until its head is read)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers()
+        return headers
+
+    @property
+    def redirects(self) -> list[URL]:
+        """The URLs redirected from, in order."""
+        return list(self._redirects)
 
     # -- request -------------------------------------------------------------------------
     def _prepare_body(
@@ -157,16 +194,18 @@ class Session:
         raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
 
     def _head(self) -> bytes:
-        headers = self.request_headers
+        own = self._request_headers
         key = None
-        if not headers and self._stream is None and self._body is None and self.proxy is None:
+        if not own and self._stream is None and self._body is None and self.proxy is None:
             url = self.url
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
             hit = _PLAIN_HEADS.get(key)
             if hit is not None:
-                self.request_headers = hit[0].copy()
+                self._request_headers = hit[0]
+                self._request_headers_shared = True  # copied if the program asks for them
                 self._request_done = True
                 return hit[1]
+        headers = self.request_headers
         head = self._build_head(headers)
         if key is not None:
             if len(_PLAIN_HEADS) >= _PLAIN_HEADS_MAX:
@@ -284,8 +323,11 @@ class Session:
             connection = self._live()
             while True:
                 event = connection.poll()
-                if event is NEED_DATA:
-                    event = await connection.next_event(self.timeout.read)
+                while event is NEED_DATA:
+                    await connection.more_data(self.timeout.read)
+                    event = connection.poll()
+                if type(event) is Response:
+                    break
                 if isinstance(event, InformationalResponse):
                     if event.status_code == 101:
                         # RFC 9110 §15.2.2: a server MUST NOT switch to a protocol the client did
@@ -300,22 +342,25 @@ class Session:
             self._response = event
             self.status_code = event.status_code
             self.reason_phrase = event.reason
-            self.headers = event.headers
+            self._headers = event.headers
+            if not (self.follow_redirects and event.status_code in _REDIRECTS):
+                break
             location = event.headers.get("location")
-            if not (self.follow_redirects and event.status_code in _REDIRECTS and location):
+            if not location:
                 break
             await self._follow(location)
-        coding = self.headers.get("content-encoding")
-        if self.decode and coding and coding.strip().lower() != "identity":
-            self._decoder = get_decoder(coding, self.max_decoded_size)
+        if self.decode:
+            coding = event.headers.get("content-encoding")
+            if coding and coding.strip().lower() != "identity":
+                self._decoder = get_decoder(coding, self.max_decoded_size)
 
     async def _follow(self, location: str) -> None:
-        if len(self.redirects) >= self.max_redirects:
+        if len(self._redirects) >= self.max_redirects:
             raise TooManyRedirects(f"more than {self.max_redirects} redirects (last: {location})")
         status = self.status_code
         await self._discard_body()
         previous = self.url
-        self.redirects.append(previous)
+        self._redirects += (previous,)
         self.url = previous.join(location)
         if status == 303 or (status in (301, 302) and self.method not in ("GET", "HEAD")):
             self.method = "GET" if self.method != "HEAD" else "HEAD"
@@ -373,8 +418,9 @@ class Session:
         connection = self._live()
         while True:
             event = connection.poll()
-            if event is NEED_DATA:
-                event = await connection.next_event(self.timeout.read)
+            while event is NEED_DATA:
+                await connection.more_data(self.timeout.read)
+                event = connection.poll()
             if (piece := self._body_event(event)) is None:
                 return
             yield piece

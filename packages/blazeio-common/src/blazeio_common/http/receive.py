@@ -97,8 +97,8 @@ class _HeadEntry:
 
 class _Receiver:
     __slots__ = (
-        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_held", "_held_size", "_limits",
-        "_reader", "_scan", "_state",
+        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_held", "_held_size", "_last_entry",
+        "_last_head", "_limits", "_reader", "_scan", "_state",
     )  # fmt: skip
     _kind = ""
 
@@ -124,6 +124,11 @@ class _Receiver:
             heads = _HEAD_CACHES[self._kind, limits] = {}
         self._heads = heads
         self._head_misses = 0
+        # The last head served from the cache: a peer repeating it (a client asking the same
+        # URL, a server answering alike) is recognised by one comparison, without copying the
+        # head out of the buffer to look it up.
+        self._last_head = b""
+        self._last_entry: _HeadEntry | None = None
 
     def _head_key(self) -> bytes | None:
         """The complete head at the start of the buffer, as a cache key, when it may be cached."""
@@ -139,7 +144,27 @@ class _Receiver:
         entry = self._heads.get(key)
         if entry is None:
             self._head_misses += 1
+            if self._head_misses >= _HEAD_MISSES_MAX:
+                self._last_head = b""
             return None
+        if size == len(key):  # the key is the head itself (not a head for another method)
+            self._last_head = key
+            self._last_entry = entry
+        return self._use(entry, size)
+
+    def _repeated_head(self) -> _HeadEntry | None:
+        """The last cached head again at the start of the buffer, consumed; else ``None``.
+
+        The buffer starting with a whole head means that head is complete there: the key
+        ends with its only CRLF CRLF."""
+        last = self._last_head
+        if last and self._buf.startswith(last):
+            entry = self._last_entry
+            assert entry is not None
+            return self._use(entry, len(last))
+        return None
+
+    def _use(self, entry: _HeadEntry, size: int) -> _HeadEntry:
         self._head_misses = 0
         self._scan = 0
         del self._buf[:size]
@@ -201,6 +226,11 @@ class _Receiver:
         return self._eof
 
     @property
+    def idle(self) -> bool:
+        """Nothing buffered and no EOF seen: the connection may carry another message."""
+        return not self._buf and not self._held_size and not self._eof
+
+    @property
     def buffered(self) -> int:
         """Bytes received and not yet turned into events."""
         return len(self._buf) + self._held_size
@@ -230,8 +260,12 @@ class _Receiver:
         buf = self._buf
         if len(buf) < remaining:
             return None
-        data = bytes(buf[:remaining])
-        del buf[:remaining]
+        if len(buf) == remaining:  # the usual case: nothing of the next message yet
+            data = bytes(buf)
+            buf.clear()
+        else:
+            data = bytes(buf[:remaining])
+            del buf[:remaining]
         reader.remaining = 0
         self._body_seen += remaining
         self._state = _DONE
@@ -331,16 +365,17 @@ class RequestReceiver(_Receiver):
             return ConnectionClosed() if self._eof else NEED_DATA
         if buf[:2] == b"\r\n":
             self._skip_empty_lines()
-        key = self._head_key()
-        if key is not None:
+        entry = self._repeated_head() if self._last_head else None
+        key = None
+        if entry is None and (key := self._head_key()) is not None:
             entry = self._cached_head(key, len(key))
-            if entry is not None:
-                r = entry.event
-                assert type(r) is Request
-                return Request(
-                    r.method, r.target, r.version, entry.headers(), r.keep_alive, r.content_length, r.chunked,
-                    r.expect_continue,
-                )  # fmt: skip
+        if entry is not None:
+            r = entry.event
+            assert type(r) is Request
+            return Request(
+                r.method, r.target, r.version, entry.headers(), r.keep_alive, r.content_length, r.chunked,
+                r.expect_continue,
+            )  # fmt: skip
         head = self._cut_head(414)
         if head is None:
             if self._eof:
@@ -453,20 +488,20 @@ class ResponseReceiver(_Receiver):
             return PAUSED
         if not self._buf:
             return ConnectionClosed() if self._eof else NEED_DATA
-        raw = self._head_key()
+        method = self.request_method
+        entry = self._repeated_head() if self._last_head and method == "GET" else None
         key = None
-        if raw is not None:
+        if entry is None and (raw := self._head_key()) is not None:
             # The framing depends on the request's method (HEAD, CONNECT), so it is in the key;
             # a head always ends in CRLF CRLF, so no two keys can collide.
-            method = self.request_method
             key = raw if method == "GET" else raw + method.encode()
             entry = self._cached_head(key, len(raw))
-            if entry is not None:
-                r = entry.event
-                assert type(r) is Response
-                return Response(
-                    r.status_code, r.reason, r.version, entry.headers(), r.keep_alive, r.framing, r.content_length
-                )
+        if entry is not None:
+            r = entry.event
+            assert type(r) is Response
+            return Response(
+                r.status_code, r.reason, r.version, entry.headers(), r.keep_alive, r.framing, r.content_length
+            )
         head = self._cut_head(400)
         if head is None:
             if self._eof:
