@@ -154,6 +154,19 @@ def test_field_lines_that_never_repeat_are_parsed_but_not_kept() -> None:
     assert "X-Twice:  v " in heads_module._LINES
 
 
+def test_a_known_field_name_alone_on_a_line_is_still_no_field_line() -> None:
+    # Names are remembered once valid; a line holding only such a name has no colon (400).
+    limits = Limits(max_header_count=89)
+    for i in range(3):
+        ((request, _),) = _requests(
+            RequestReceiver(limits), b"GET /%d HTTP/1.1\r\nHost: a\r\nX-Id: %d\r\n\r\n" % (i, i)
+        )
+        assert request.headers["x-id"] == str(i)
+    for line in (b"X-Id", b"Host", b"X-Id :1", b"X-Id"):
+        head = b"GET / HTTP/1.1\r\nHost: a\r\n" + line + b"\r\n\r\n"
+        assert error_status(lambda: RequestReceiver(limits), head) == 400
+
+
 def _response(receiver: ResponseReceiver, method: str, data: bytes) -> tuple[Response, bytes, bytes]:
     """One response to ``method``: the head event, its body, and what stays buffered after it."""
     receiver.start_next_cycle(method)

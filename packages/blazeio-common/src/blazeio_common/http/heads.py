@@ -34,6 +34,10 @@ _LINES_MAX = 4096
 _SEEN: set[str] = set()
 _SEEN_MAX = 4096
 _LINE_CACHEABLE = 256
+# Valid field names -> their lower case. A line that is new (a request id, a cookie) almost
+# always has a name seen before, so its name costs a lookup instead of a regex match.
+_NAMES: dict[str, str] = {}
+_NAMES_MAX = 1024
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 _VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
 
@@ -89,10 +93,16 @@ def _fault(lines: list[str]) -> str:
 
 def _parse_line(line: str, lines: list[str]) -> tuple[tuple[str, str], str, str]:
     name, colon, value = line.partition(":")
-    if not colon or not _abnf.token.fullmatch(name):
-        raise ProtocolError(_fault(lines), 400)
+    lower = _NAMES.get(name) if colon else None  # "Host" alone is a valid name, not a line
+    if lower is None:
+        if not colon or not _abnf.token.fullmatch(name):
+            raise ProtocolError(_fault(lines), 400)
+        lower = name.lower()
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[name] = lower
     value = value.strip(" \t")
-    parsed = ((name, value), name.lower(), value)
+    parsed = ((name, value), lower, value)
     if len(line) <= _LINE_CACHEABLE:
         if line in _SEEN:
             if len(_LINES) >= _LINES_MAX:
