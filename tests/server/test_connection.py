@@ -6,9 +6,11 @@ import asyncio
 import email.utils
 import http.client
 
+import pytest
 from serving import TIMEOUT, exchange, parse, read_until, running
 
 import Blazeio as io
+from blazeio_server import clock
 
 
 def echo_app(**settings: object) -> io.App:
@@ -215,6 +217,22 @@ async def test_date_header_and_server_header_that_can_be_turned_off() -> None:
     async with running(echo_app(server_header=None)) as web:
         (reply,) = await exchange(web.port, b"GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     assert "server" not in reply.headers
+
+
+def test_the_date_line_and_the_head_start_follow_the_clock_second_by_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The start of a head (status, Date, Server) is cached for one second: a new second must
+    # give a new Date on every status, and each status and Server line keeps its own start.
+    now = [1_700_000_000.2]
+    monkeypatch.setattr(clock, "time", lambda: now[0])
+    first = clock.head_prefix(200, b"Server: A\r\n")
+    assert first == b"HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nServer: A\r\n"
+    assert clock.head_prefix(404, b"").startswith(b"HTTP/1.1 404 Not Found\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT")
+    now[0] += 0.7  # the same second
+    assert clock.http_date() == b"Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
+    now[0] += 0.3  # the next second
+    assert clock.http_date() == b"Date: Tue, 14 Nov 2023 22:13:21 GMT\r\n"
+    assert clock.head_prefix(200, b"Server: A\r\n") == first.replace(b":20 GMT", b":21 GMT")
+    assert clock.head_prefix(200, b"") == b"HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:21 GMT\r\n"
 
 
 async def test_stdlib_http_client_keep_alive_and_chunked_upload() -> None:

@@ -161,7 +161,7 @@ class Session:
 
     @property
     def redirects(self) -> list[URL]:
-        """The URLs redirected from, in order."""
+        """The URLs redirected from, in order (a new list on each access)."""
         return list(self._redirects)
 
     # -- request -------------------------------------------------------------------------

@@ -1,21 +1,48 @@
-"""The ``Date`` header value, formatted once per second (RFC 9110 §6.6.1 IMF-fixdate)."""
+"""The ``Date`` header value, formatted once per second (RFC 9110 §6.6.1 IMF-fixdate), and
+the start of a response head (status line, Date, Server) built on it."""
 
 from __future__ import annotations
 
 from email.utils import formatdate
 from time import time
 
-__all__ = ["http_date"]
+from blazeio_common.http.status import status_line
 
-_cache: list[object] = [0, b""]
+__all__ = ["head_prefix", "http_date"]
+
+_second = 0
+_date = b""
+# (status, Server line) -> status line + Date + Server for the current second. A server answers
+# with a few statuses, so the start of most heads is one lookup. Emptied every second.
+_prefixes: dict[tuple[int, bytes], bytes] = {}
+_PREFIXES_MAX = 256
+
+
+def _tick(now: int) -> None:
+    global _second, _date
+    _second = now
+    _date = f"Date: {formatdate(now, usegmt=True)}\r\n".encode("ascii")
+    _prefixes.clear()
 
 
 def http_date() -> bytes:
     """``Date: <IMF-fixdate>\\r\\n`` for the current second."""
     now = int(time())
-    if now != _cache[0]:
-        _cache[0] = now
-        _cache[1] = f"Date: {formatdate(now, usegmt=True)}\r\n".encode("ascii")
-    value = _cache[1]
-    assert isinstance(value, bytes)
-    return value
+    if now != _second:
+        _tick(now)
+    return _date
+
+
+def head_prefix(status: int, server_line: bytes) -> bytes:
+    """``status_line(status) + http_date() + server_line``, cached for the current second."""
+    now = int(time())
+    if now != _second:
+        _tick(now)
+    key = (status, server_line)
+    prefix = _prefixes.get(key)
+    if prefix is None:
+        prefix = status_line(status) + _date + server_line  # raises for an invalid status
+        if len(_prefixes) >= _PREFIXES_MAX:
+            _prefixes.clear()
+        _prefixes[key] = prefix
+    return prefix

@@ -23,7 +23,7 @@ from blazeio_common.http import (
 )
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.writers import BodyWriter
-from blazeio_server.clock import http_date
+from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
 from blazeio_server.zerocopy import SendfileJob, SendfilePool
@@ -87,6 +87,22 @@ def _content_type_line(content_type: str) -> bytes:
         line = serialise_fields({"Content-Type": content_type})
         if len(_CONTENT_TYPES) < 64:
             _CONTENT_TYPES[content_type] = line
+    return line
+
+
+# Content-Length lines of small bodies: an API answers a few sizes again and again.
+_LENGTH_LINES: dict[int, bytes] = {}
+_LENGTH_LINES_MAX = 4096
+
+
+def _length_line(length: int) -> bytes:
+    line = _LENGTH_LINES.get(length)
+    if line is None:
+        line = b"Content-Length: %d\r\n" % length
+        if length < 1 << 16:
+            if len(_LENGTH_LINES) >= _LENGTH_LINES_MAX:
+                _LENGTH_LINES.clear()
+            _LENGTH_LINES[length] = line
     return line
 
 
@@ -183,7 +199,8 @@ class ResponseWriting(BodyReading):
         return _CLOSE
 
     def _common_head(self, status: int, reason: str | None) -> bytes:
-        # Status line and Server line are precomputed; Date is cached per second.
+        if reason is None:
+            return head_prefix(status, self.settings.server_line)
         return status_line(status, reason) + http_date() + self.settings.server_line
 
     async def prepare(
@@ -319,15 +336,14 @@ class ResponseWriting(BodyReading):
         extra = serialise_fields(self._staged) + fields if self._staged else fields
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
-        length = b"" if status < 200 or status == 204 else b"Content-Length: %d\r\n" % len(body)
-        # _common_head's parts joined with the rest in one go (the hot path of every response).
-        head = b"".join((status_line(status), http_date(), self.settings.server_line, connection, length, extra))
+        length = b"" if status < 200 or status == 204 else _length_line(len(body))
+        prefix = head_prefix(status, self.settings.server_line)
         self._prepared = self._eof_sent = True
         self.status = status
         if self.method == "HEAD" or not body or status in (204, 304):
-            self._write(head + b"\r\n")
+            self._write(b"".join((prefix, connection, length, extra, b"\r\n")))
         else:
-            self._write(b"".join((head, b"\r\n", body)))
+            self._write(b"".join((prefix, connection, length, extra, b"\r\n", body)))
 
     async def write(self, data: Any) -> None:
         """Write body bytes (or, for SSE, an event); zero-length writes do nothing."""
