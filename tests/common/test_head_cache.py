@@ -6,6 +6,9 @@ repeats are hits (caches are per limits).
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 from blazeio_common.http import (
     PAUSED,
     Data,
@@ -20,7 +23,7 @@ from blazeio_common.http import (
 )
 from blazeio_common.http import heads as heads_module
 
-from wire import error_status, outcome
+from wire import Event, _normalise, error_status, outcome, run
 
 
 def _requests(receiver: RequestReceiver, data: bytes) -> list[tuple[Request, bytes]]:
@@ -228,3 +231,75 @@ def test_interim_responses_before_a_cached_final_one_still_come_first() -> None:
         data_event = receiver.next_event()
         assert isinstance(data_event, Data) and data_event.data == b"!"
         assert isinstance(receiver.next_event(), EndOfMessage)
+
+
+def _cold_events(make: Callable[[], RequestReceiver | ResponseReceiver], data: bytes) -> list[Event]:
+    return run(make, [data], eof=False)
+
+
+REQUEST_VARIANTS = [
+    b"GET /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Id: 1\r\n\r\n",
+    b"GET /q HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Id: 1\r\n\r\n",
+    b"GET /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Id: 11\r\n\r\n",
+    b"GET /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Id: 1\r\nX-Id: 1\r\n\r\n",
+    b"HEAD /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Id: 1\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nContent-Length: 3\r\n\r\nabc",
+    b"POST /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nContent-Length: 3\r\n\r\nxyz",
+    b"POST /p HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    b"GET /p HTTP/1.0\r\nAccept: */*\r\nX-Id: 1\r\n\r\n",
+]
+# (head and body for GET, the same head answering HEAD has no body on the wire)
+RESPONSE_VARIANTS = [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: x\r\n\r\n", b"hello"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nETag: x\r\n\r\n", b"ok"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: y\r\n\r\n", b"world"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: x\r\n\r\n", b"2\r\nok\r\n0\r\n\r\n"),
+    (b"HTTP/1.1 204 No Content\r\nETag: x\r\n\r\n", b""),
+    (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: x\r\n\r\n", b""),
+]
+
+
+def test_a_warm_receiver_reads_a_stream_of_like_messages_as_cold_ones_read_each() -> None:
+    # One connection sends heads that repeat and heads that differ from the last one by a
+    # byte, in pieces cut anywhere: the head cache and the last-head comparison must give
+    # exactly what a receiver that never saw a head before gives for each message alone.
+    rng = random.Random(1124)
+    for case in range(300):
+        if case % 2:
+            picks = [rng.choice(REQUEST_VARIANTS) for _ in range(rng.randint(2, 30))]
+            warm_limits = Limits(max_header_count=60 + case % 16)
+            expected: list[Event] = []
+            for i, message in enumerate(picks):
+                cold = Limits(max_header_count=1000 + case * 40 + i)  # a cache of its own: cold
+                expected += _cold_events(lambda cold=cold: RequestReceiver(cold), message)
+            stream = b"".join(picks)
+            cuts = sorted(rng.sample(range(1, len(stream)), min(len(stream) - 1, rng.randint(0, 12))))
+            pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+            assert run(lambda w=warm_limits: RequestReceiver(w), pieces, eof=False) == expected, picks
+        else:
+            answers = [(rng.choice(RESPONSE_VARIANTS), rng.choice(["GET", "GET", "HEAD"])) for _ in range(30)]
+            receiver = ResponseReceiver(answers[0][1], Limits(max_header_count=60 + case % 16))
+            for i, ((head, body), method) in enumerate(answers):
+                wire_bytes = head + (body if method == "GET" else b"")
+                cold = Limits(max_header_count=1000 + case * 40 + i)
+                expected = _cold_events(lambda cold=cold, m=method: ResponseReceiver(m, cold), wire_bytes)
+                if i:
+                    receiver.start_next_cycle(method)
+                got: list[Event] = []
+                cut = rng.randrange(len(wire_bytes) + 1)
+                for piece in (wire_bytes[:cut], wire_bytes[cut:]):
+                    receiver.feed(piece)
+                    while (event := receiver.next_event()) is not receive.NEED_DATA and event is not PAUSED:
+                        got.append(("data", event.data) if isinstance(event, Data) else _normalise(event))
+                assert _merged(got) == expected, (i, method, head)
+
+
+def _merged(events: list[Event]) -> list[Event]:
+    """Consecutive data events as one (how a body is cut into events depends on arrival)."""
+    out: list[Event] = []
+    for event in events:
+        if event[0] == "data" and out and out[-1][0] == "data":
+            out[-1] = ("data", out[-1][1] + event[1])
+        else:
+            out.append(event)
+    return out
