@@ -43,10 +43,13 @@ def _check(name: str, value: str) -> None:
 class Headers(MutableMapping[str, str]):
     """Case-insensitive, multi-valued HTTP headers with attribute access."""
 
+    # ``_items`` is a tuple while it is shared with a parser's head cache (copy on write: a
+    # head seen before gives its headers without copying them; the first in-place change
+    # copies). Only ``add`` and ``prepend`` change ``_items`` or ``_index`` in place.
     __slots__ = ("_index", "_items")
 
     def __init__(self, headers: HeaderInput | None = None, **kwargs: Any) -> None:
-        self._items: list[tuple[str, str]] = []
+        self._items: list[tuple[str, str]] | tuple[tuple[str, str], ...] = []
         self._index: dict[str, str] | None = {}
         if headers is not None:
             pairs = headers.items() if isinstance(headers, Mapping) else headers
@@ -56,12 +59,27 @@ class Headers(MutableMapping[str, str]):
             self._extend(name.replace("_", "-"), value)
 
     @classmethod
-    def _trusted(cls, items: list[tuple[str, str]], index: dict[str, str] | None) -> Headers:
-        """Build from parser output that is already validated (the hot path: no checks)."""
+    def _trusted(
+        cls, items: list[tuple[str, str]] | tuple[tuple[str, str], ...], index: dict[str, str] | None
+    ) -> Headers:
+        """Build from parser output that is already validated (the hot path: no checks).
+
+        A tuple of items (and the index with it) is shared, not owned: copied on first change.
+        """
         self = cls.__new__(cls)
         self._items = items
         self._index = index
         return self
+
+    def _own(self) -> list[tuple[str, str]]:
+        """The items as a list of this object's own, ready to change in place."""
+        items = self._items
+        if type(items) is tuple:
+            items = self._items = list(items)
+            if self._index is not None:
+                self._index = self._index.copy()
+        assert type(items) is list
+        return items
 
     def _extend(self, name: str, value: Any) -> None:
         if isinstance(value, (list, tuple)):
@@ -114,7 +132,7 @@ class Headers(MutableMapping[str, str]):
         """Append one field line, keeping any earlier ones with the same name."""
         text = value if isinstance(value, str) else str(value)
         _check(name, text)
-        self._items.append((name, text))
+        self._own().append((name, text))
         index = self._index
         if index is not None:
             key = name.lower()
@@ -124,7 +142,7 @@ class Headers(MutableMapping[str, str]):
         """Insert one field line before all others (RFC 9110 §7.2: Host SHOULD come first)."""
         text = value if isinstance(value, str) else str(value)
         _check(name, text)
-        self._items.insert(0, (name, text))
+        self._own().insert(0, (name, text))
         index = self._index
         if index is not None:
             key = name.lower()
@@ -168,4 +186,4 @@ class Headers(MutableMapping[str, str]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"Headers({list(self._items)!r})"

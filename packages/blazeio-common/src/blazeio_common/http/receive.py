@@ -91,8 +91,8 @@ class _HeadEntry:
         self.new_reader = new_reader  # a fresh body reader for each message with this head
 
     def headers(self) -> Headers:
-        # Copies: a program may change an event's headers; the entry must never change.
-        return Headers._trusted(list(self.items), self.index.copy())
+        # Shared, copied on write: a program may change an event's headers; the entry never changes.
+        return Headers._trusted(self.items, self.index)
 
 
 class _Receiver:
