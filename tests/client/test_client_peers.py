@@ -221,6 +221,75 @@ async def test_a_request_s_headers_are_its_own_even_when_its_head_came_from_the_
     assert moved.request_headers["host"] == host
 
 
+async def test_a_cancelled_request_leaves_no_connection_behind_and_the_pool_goes_on() -> None:
+    # Cancelled while it waits for the head, while it reads the body, or cut off by the
+    # caller's own asyncio.timeout: the connection is closed (the peer sees it end), never
+    # pooled half-read, and the origin's only pool slot is free for the next request.
+    arrived: asyncio.Queue[str] = asyncio.Queue()
+    ended: asyncio.Queue[str] = asyncio.Queue()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                target = (await read_head(reader)).split(b" ")[1].decode()
+                await arrived.put(target)
+                if target == "/fast":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                elif target == "/partial":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst")
+                await writer.drain()  # /silent: never answered
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await ended.put("closed")
+        finally:
+            writer.close()
+
+    async def fast(pool: io.Pool) -> bytes:
+        data = await (await io.getSession.get(f"{url}/fast", pool=pool)).read()
+        assert await asyncio.wait_for(arrived.get(), 5) == "/fast"
+        return data
+
+    async with raw_server(handle) as url:
+        pool = io.Pool(max_per_origin=1)  # a leaked slot would make the next request wait forever
+        try:
+
+            async def silent() -> io.Session:
+                return await io.getSession.get(f"{url}/silent", pool=pool)
+
+            waiting = asyncio.create_task(silent())
+            assert await asyncio.wait_for(arrived.get(), 5) == "/silent"
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            assert await asyncio.wait_for(ended.get(), 5) == "closed"
+            assert await asyncio.wait_for(fast(pool), 5) == b"ok"
+
+            reading = asyncio.Event()
+
+            async def read_partial() -> None:
+                async with io.getSession.get(f"{url}/partial", pool=pool) as resp:
+                    async for _ in resp:
+                        reading.set()
+
+            partial = asyncio.create_task(read_partial())
+            await asyncio.wait_for(reading.wait(), 5)  # on the connection /fast left in the pool
+            assert await arrived.get() == "/partial"
+            partial.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await partial
+            assert await asyncio.wait_for(ended.get(), 5) == "closed"
+            assert await asyncio.wait_for(fast(pool), 5) == b"ok"
+
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):  # /silent never answers: any budget runs out
+                    await io.getSession.get(f"{url}/silent", pool=pool)
+            assert await asyncio.wait_for(arrived.get(), 5) == "/silent"
+            assert await asyncio.wait_for(ended.get(), 5) == "closed"
+            assert await asyncio.wait_for(fast(pool), 5) == b"ok"
+            assert pool.idle_connections == 1
+        finally:
+            pool.close()
+
+
 async def test_a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() -> None:
     # RFC 9110 §15.2.2: no Upgrade was sent, so a 101 is the server's error, not a response.
     switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n\x81\x02hi"
