@@ -120,6 +120,14 @@ def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones(
     assert error_status(lambda: RequestReceiver(Limits(max_header_count=3)), head) == 431
 
 
+def test_a_request_line_seen_before_is_still_judged_by_each_receiver_s_line_limit() -> None:
+    # Request lines are remembered once valid; the length limit is each receiver's own.
+    for i in range(3):
+        head = b"GET /a-long-target-%d HTTP/1.1\r\nHost: a\r\nX-Id: %d\r\n\r\n" % (len(b"/a-long-target"), i)
+        assert outcome(lambda: RequestReceiver(Limits(max_header_count=88)), head)[0][2] == "/a-long-target-14"
+        assert error_status(lambda: RequestReceiver(Limits(max_request_line=20)), head) == 414
+
+
 def test_the_cache_stays_bounded_under_ever_new_heads() -> None:
     # Many connections, each with a head never seen before (one miss each, so all are stored).
     limits = Limits(max_header_count=95)

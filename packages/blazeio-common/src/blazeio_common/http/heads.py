@@ -38,6 +38,10 @@ _LINE_CACHEABLE = 256
 # always has a name seen before, so its name costs a lookup instead of a regex match.
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 1024
+# Valid request lines -> (method, target, version): a client asks the same few URLs while
+# other lines of its heads change (request ids, cookies). Bounded like _LINES.
+_REQUEST_LINES: dict[str, tuple[str, str, str]] = {}
+_REQUEST_LINES_MAX = 4096
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 _VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
 
@@ -138,6 +142,17 @@ def parse_request_line(line: str, limits: Limits) -> tuple[str, str, str]:
     """Return (method, target, version) or raise ``ProtocolError``."""
     if len(line) > limits.max_request_line:
         raise ProtocolError("request line too long", 414)
+    parsed = _REQUEST_LINES.get(line)
+    if parsed is None:
+        parsed = _parse_request_line(line)
+        if len(line) <= _LINE_CACHEABLE:
+            if len(_REQUEST_LINES) >= _REQUEST_LINES_MAX:
+                _REQUEST_LINES.clear()
+            _REQUEST_LINES[line] = parsed
+    return parsed
+
+
+def _parse_request_line(line: str) -> tuple[str, str, str]:
     parts = line.split(" ")
     if len(parts) == 3:
         method, target, version = parts
