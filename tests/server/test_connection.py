@@ -11,6 +11,7 @@ from serving import TIMEOUT, exchange, parse, read_until, running
 
 import Blazeio as io
 from blazeio_server import clock
+from blazeio_server.settings import ServerSettings
 
 
 def echo_app(**settings: object) -> io.App:
@@ -221,18 +222,21 @@ async def test_date_header_and_server_header_that_can_be_turned_off() -> None:
 
 def test_the_date_line_and_the_head_start_follow_the_clock_second_by_second(monkeypatch: pytest.MonkeyPatch) -> None:
     # The start of a head (status, Date, Server) is cached for one second: a new second must
-    # give a new Date on every status, and each status and Server line keeps its own start.
+    # give a new Date on every status, and each status and Server header keeps its own start.
     now = [1_700_000_000.2]
     monkeypatch.setattr(clock, "time", lambda: now[0])
-    first = clock.head_prefix(200, b"Server: A\r\n")
+    named, anonymous = ServerSettings(server_header="A"), ServerSettings(server_header=None)
+    first = clock.head_prefix(200, named)
     assert first == b"HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nServer: A\r\n"
-    assert clock.head_prefix(404, b"").startswith(b"HTTP/1.1 404 Not Found\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT")
+    assert clock.head_prefix(404, anonymous) == b"HTTP/1.1 404 Not Found\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
     now[0] += 0.7  # the same second
     assert clock.http_date() == b"Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
     now[0] += 0.3  # the next second
     assert clock.http_date() == b"Date: Tue, 14 Nov 2023 22:13:21 GMT\r\n"
-    assert clock.head_prefix(200, b"Server: A\r\n") == first.replace(b":20 GMT", b":21 GMT")
-    assert clock.head_prefix(200, b"") == b"HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:21 GMT\r\n"
+    assert clock.head_prefix(200, named) == first.replace(b":20 GMT", b":21 GMT")
+    assert clock.head_prefix(200, anonymous) == b"HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:21 GMT\r\n"
+    named.server_header = "B"  # a setting changed at run time shows at once
+    assert clock.head_prefix(200, named).endswith(b"\r\nServer: B\r\n")
 
 
 async def test_stdlib_http_client_keep_alive_and_chunked_upload() -> None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from email.utils import formatdate
 from time import time
+from typing import TYPE_CHECKING
 
 from blazeio_common.http.status import status_line
+
+if TYPE_CHECKING:
+    from blazeio_server.settings import ServerSettings
 
 __all__ = ["head_prefix", "http_date"]
 
 _second = 0
 _date = b""
-# (status, Server line) -> status line + Date + Server for the current second. A server answers
+# (status, Server header) -> status line + Date + Server for the current second. A server answers
 # with a few statuses, so the start of most heads is one lookup. Emptied every second.
-_prefixes: dict[tuple[int, bytes], bytes] = {}
+_prefixes: dict[tuple[int, str | None], bytes] = {}
 _PREFIXES_MAX = 256
 
 
@@ -33,15 +37,15 @@ def http_date() -> bytes:
     return _date
 
 
-def head_prefix(status: int, server_line: bytes) -> bytes:
-    """``status_line(status) + http_date() + server_line``, cached for the current second."""
+def head_prefix(status: int, settings: ServerSettings) -> bytes:
+    """``status_line(status) + http_date() + settings.server_line``, cached for the current second."""
     now = int(time())
     if now != _second:
         _tick(now)
-    key = (status, server_line)
+    key = (status, settings.server_header)  # a plain attribute: the Server line follows from it
     prefix = _prefixes.get(key)
     if prefix is None:
-        prefix = status_line(status) + _date + server_line  # raises for an invalid status
+        prefix = status_line(status) + _date + settings.server_line  # raises for an invalid status
         if len(_prefixes) >= _PREFIXES_MAX:
             _prefixes.clear()
         _prefixes[key] = prefix

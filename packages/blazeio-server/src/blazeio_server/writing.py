@@ -200,7 +200,7 @@ class ResponseWriting(BodyReading):
 
     def _common_head(self, status: int, reason: str | None) -> bytes:
         if reason is None:
-            return head_prefix(status, self.settings.server_line)
+            return head_prefix(status, self.settings)
         return status_line(status, reason) + http_date() + self.settings.server_line
 
     async def prepare(
@@ -337,7 +337,7 @@ class ResponseWriting(BodyReading):
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
         length = b"" if status < 200 or status == 204 else _length_line(len(body))
-        prefix = head_prefix(status, self.settings.server_line)
+        prefix = head_prefix(status, self.settings)
         self._prepared = self._eof_sent = True
         self.status = status
         if self.method == "HEAD" or not body or status in (204, 304):
