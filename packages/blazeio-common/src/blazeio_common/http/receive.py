@@ -370,7 +370,7 @@ class RequestReceiver(_Receiver):
         buf = self._buf
         if not buf:
             return ConnectionClosed() if self._eof else NEED_DATA
-        if buf[:2] == b"\r\n":
+        if buf[0] == 13:  # CR: maybe empty lines before the request line (no slice per request)
             self._skip_empty_lines()
         entry = self._repeated_head() if self._last_head else None
         key = None
