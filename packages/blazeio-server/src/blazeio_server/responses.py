@@ -133,13 +133,13 @@ class _Deliver:
         return r._drain() if r._write_paused else DONE
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
-        await (self._send(TEXT, args, **kwargs) if kwargs else self._send(TEXT, args))
+        await self._send(TEXT, args, **kwargs)
 
     async def json(self, *args: Any, **kwargs: Any) -> None:
-        await (self._send(JSON, args, **kwargs) if kwargs else self._send(JSON, args))
+        await self._send(JSON, args, **kwargs)
 
     async def html(self, *args: Any, **kwargs: Any) -> None:
-        await (self._send(HTML, args, **kwargs) if kwargs else self._send(HTML, args))
+        await self._send(HTML, args, **kwargs)
 
     async def bytes(self, *args: Any, **kwargs: Any) -> None:
         await self._send(Ctypes.octet, args, **kwargs)

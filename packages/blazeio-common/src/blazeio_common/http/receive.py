@@ -68,9 +68,6 @@ _HEAD_CACHEABLE = 1024
 _HEAD_MISSES_MAX = 8
 
 
-_new_headers = object.__new__
-
-
 def _no_body_reader() -> BodyReader:
     return _NO_BODY_READER  # it holds no state: shared by every message without a body
 
@@ -95,11 +92,7 @@ class _HeadEntry:
 
     def headers(self) -> Headers:
         # Shared, copied on write: a program may change an event's headers; the entry never changes.
-        # (Headers._trusted inlined: this runs for every message with a cached head.)
-        headers = _new_headers(Headers)
-        headers._items = self.items
-        headers._index = self.index
-        return headers
+        return Headers._trusted(self.items, self.index)
 
 
 class _Receiver:
