@@ -92,3 +92,14 @@ def test_equality_ignores_name_case_and_copy_is_independent() -> None:
     assert a == b == {"a": "1"}
     b["A"] = "2"
     assert a["a"] == "1"
+    # The two share storage until one changes: every kind of change, on either side, stays its own.
+    a = Headers([("A", "1"), ("B", "2")])
+    b, c, d = a.copy(), a.copy(), a.copy()
+    b.add("A", "3")
+    c.prepend("Host", "h")
+    del d["b"]
+    a.add("X", "x")
+    assert a.raw_items() == [("A", "1"), ("B", "2"), ("X", "x")] and a["a"] == "1" and a["x"] == "x"
+    assert b.raw_items() == [("A", "1"), ("B", "2"), ("A", "3")] and b["a"] == "1, 3" and "x" not in b
+    assert c.raw_items() == [("Host", "h"), ("A", "1"), ("B", "2")] and "x" not in c
+    assert d.raw_items() == [("A", "1")] and "x" not in d and "b" in a

@@ -83,7 +83,6 @@ class Session:
     _content: bytes | None = None
     _body: bytes | None = None
     _request_headers: Headers | None = None
-    _request_headers_shared = False
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
     status_code = 0
@@ -134,22 +133,17 @@ class Session:
         self.proxy = _proxy(proxy) if proxy else None
         self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
 
-    # The request's headers are made when first needed: a plain request takes a copy of its
-    # cached head's headers only if the program looks at them.
+    # Made when first needed: a request without headers of its own has none until it is sent.
     @property
     def request_headers(self) -> Headers:
         headers = self._request_headers
         if headers is None:
             headers = self._request_headers = Headers()
-        elif self._request_headers_shared:
-            headers = self._request_headers = headers.copy()
-            self._request_headers_shared = False
         return headers
 
     @request_headers.setter
     def request_headers(self, headers: Headers) -> None:
         self._request_headers = headers
-        self._request_headers_shared = False
 
     @property
     def headers(self) -> Headers:
@@ -201,8 +195,7 @@ class Session:
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
             hit = _PLAIN_HEADS.get(key)
             if hit is not None:
-                self._request_headers = hit[0]
-                self._request_headers_shared = True  # copied if the program asks for them
+                self._request_headers = hit[0].copy()  # copy on write: shares the entry's lines
                 self._request_done = True
                 return hit[1]
         headers = self.request_headers

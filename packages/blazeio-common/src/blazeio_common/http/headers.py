@@ -43,9 +43,10 @@ def _check(name: str, value: str) -> None:
 class Headers(MutableMapping[str, str]):
     """Case-insensitive, multi-valued HTTP headers with attribute access."""
 
-    # ``_items`` is a tuple while it is shared with a parser's head cache (copy on write: a
-    # head seen before gives its headers without copying them; the first in-place change
-    # copies). Only ``add`` and ``prepend`` change ``_items`` or ``_index`` in place.
+    # ``_items`` is a tuple while it may be shared (``copy()``, a parser's head cache): copy on
+    # write, so a head seen before gives its headers without copying them, and the first
+    # in-place change copies. Only ``add`` and ``prepend`` change ``_items`` or ``_index`` in
+    # place; the other changes assign new ones.
     __slots__ = ("_index", "_items")
 
     def __init__(self, headers: HeaderInput | None = None, **kwargs: Any) -> None:
@@ -165,7 +166,11 @@ class Headers(MutableMapping[str, str]):
         return list(self._items)
 
     def copy(self) -> Headers:
-        return Headers._trusted(list(self._items), None)
+        """An independent copy; the two share their storage until either changes (copy on write)."""
+        items = self._items
+        if type(items) is list:
+            items = self._items = tuple(items)
+        return Headers._trusted(items, self._index)
 
     # -- attribute access: h.content_type is h["content-type"] --------------------------
     def __getattr__(self, name: str) -> str:
