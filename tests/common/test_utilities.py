@@ -328,3 +328,14 @@ async def test_ioconf_run_refuses_to_nest_in_a_running_loop() -> None:
     with pytest.raises(RuntimeError, match="running event loop"):
         ioConf.run(coro)
     coro.close()
+
+
+def test_a_bounded_memo_table_never_holds_more_than_its_limit_and_keeps_the_newest() -> None:
+    from blazeio_common.http.bounded import remember
+
+    table: dict[int, str] = {}
+    for i in range(10):
+        assert remember(table, i, str(i), 4) == str(i)
+        assert len(table) <= 4
+        assert table[i] == str(i)  # what was just stored is always there
+    assert table == {8: "8", 9: "9"}  # emptied when full: 0-3, 4-7, then 8 and 9

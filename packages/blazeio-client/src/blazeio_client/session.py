@@ -46,6 +46,7 @@ from blazeio_common.http import (
     get_decoder,
     serialise_request_head,
 )
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
 
 __all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
@@ -201,9 +202,7 @@ class Session:
         headers = self.request_headers
         head = self._build_head(headers)
         if key is not None:
-            if len(_PLAIN_HEADS) >= _PLAIN_HEADS_MAX:
-                _PLAIN_HEADS.clear()
-            _PLAIN_HEADS[key] = (headers.copy(), head)
+            remember(_PLAIN_HEADS, key, (headers.copy(), head), _PLAIN_HEADS_MAX)
         return head
 
     def _build_head(self, headers: Headers) -> bytes:

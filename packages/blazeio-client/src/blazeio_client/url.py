@@ -11,6 +11,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
+from blazeio_common.http.bounded import remember
 
 __all__ = ["URL"]
 
@@ -34,10 +35,7 @@ class URL:
             # Clients ask for the same URLs again and again; URL is immutable, so share it.
             parsed = _PARSED.get(url)
             if parsed is None:
-                parsed = cls._parse(url, None)
-                if len(_PARSED) >= _PARSED_MAX:
-                    _PARSED.clear()
-                _PARSED[url] = parsed
+                parsed = remember(_PARSED, url, cls._parse(url, None), _PARSED_MAX)
             return parsed
         return cls._parse(url, params)
 

@@ -7,6 +7,7 @@ from email.utils import formatdate
 from time import time
 from typing import TYPE_CHECKING
 
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.status import status_line
 
 if TYPE_CHECKING:
@@ -46,7 +47,5 @@ def head_prefix(status: int, settings: ServerSettings) -> bytes:
     prefix = _prefixes.get(key)
     if prefix is None:
         prefix = status_line(status) + _date + settings.server_line  # raises for an invalid status
-        if len(_prefixes) >= _PREFIXES_MAX:
-            _prefixes.clear()
-        _prefixes[key] = prefix
+        remember(_prefixes, key, prefix, _PREFIXES_MAX)
     return prefix

@@ -21,6 +21,7 @@ from blazeio_common.http import (
     serialise_fields,
     status_line,
 )
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.writers import BodyWriter
 from blazeio_server.clock import head_prefix, http_date
@@ -100,9 +101,7 @@ def _length_line(length: int) -> bytes:
     if line is None:
         line = b"Content-Length: %d\r\n" % length
         if length < 1 << 16:
-            if len(_LENGTH_LINES) >= _LENGTH_LINES_MAX:
-                _LENGTH_LINES.clear()
-            _LENGTH_LINES[length] = line
+            remember(_LENGTH_LINES, length, line, _LENGTH_LINES_MAX)
     return line
 
 

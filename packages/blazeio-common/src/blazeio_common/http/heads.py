@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import _abnf
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.limits import Limits
 
@@ -101,17 +102,12 @@ def _parse_line(line: str, lines: list[str]) -> tuple[tuple[str, str], str, str]
     if lower is None:
         if not colon or not _abnf.token.fullmatch(name):
             raise ProtocolError(_fault(lines), 400)
-        lower = name.lower()
-        if len(_NAMES) >= _NAMES_MAX:
-            _NAMES.clear()
-        _NAMES[name] = lower
+        lower = remember(_NAMES, name, name.lower(), _NAMES_MAX)
     value = value.strip(" \t")
     parsed = ((name, value), lower, value)
     if len(line) <= _LINE_CACHEABLE:
         if line in _SEEN:
-            if len(_LINES) >= _LINES_MAX:
-                _LINES.clear()
-            _LINES[line] = parsed
+            remember(_LINES, line, parsed, _LINES_MAX)
         else:
             if len(_SEEN) >= _SEEN_MAX:
                 _SEEN.clear()
@@ -146,9 +142,7 @@ def parse_request_line(line: str, limits: Limits) -> tuple[str, str, str]:
     if parsed is None:
         parsed = _parse_request_line(line)
         if len(line) <= _LINE_CACHEABLE:
-            if len(_REQUEST_LINES) >= _REQUEST_LINES_MAX:
-                _REQUEST_LINES.clear()
-            _REQUEST_LINES[line] = parsed
+            remember(_REQUEST_LINES, line, parsed, _REQUEST_LINES_MAX)
     return parsed
 
 

@@ -21,6 +21,7 @@ from functools import partial
 
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import _abnf
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.events import (
     NEED_DATA,
     PAUSED,
@@ -184,10 +185,7 @@ class _Receiver:
             new_reader = partial(ChunkedReader, self._limits)
         else:
             new_reader = UntilCloseReader
-        heads = self._heads
-        if len(heads) >= _HEAD_CACHE_MAX:
-            heads.clear()
-        heads[key] = _HeadEntry(event, new_reader)
+        remember(self._heads, key, _HeadEntry(event, new_reader), _HEAD_CACHE_MAX)
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if self._eof and data:

@@ -13,6 +13,7 @@ from typing import Any
 
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http import _abnf
+from blazeio_common.http.bounded import remember
 from blazeio_common.http.headers import HeaderInput, Headers
 from blazeio_common.http.status import status_line
 
@@ -80,9 +81,7 @@ def serialise_request_head(
         if not target or not _abnf.request_line.fullmatch(f"GET {target} HTTP/1.1"):
             raise LocalProtocolError(f"invalid request target {target!r}")
         line = f"{method} {target} HTTP/{version}\r\n".encode("latin-1")
-        if len(_START_LINES) >= _START_LINES_MAX:
-            _START_LINES.clear()
-        _START_LINES[method, target, version] = line
+        remember(_START_LINES, (method, target, version), line, _START_LINES_MAX)
     return line + serialise_fields(headers) + b"\r\n"
 
 
