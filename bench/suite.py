@@ -3,8 +3,9 @@
     hatch run bench:all [--rounds 3] [--duration 3] [--workloads plaintext,json,...] [--servers ...]
 
 Servers (one worker each, pinned to core 0 with taskset): the ceiling (a bare asyncio Protocol on
-uvloop answering a canned response per ``\\r\\n\\r\\n``, no parsing), Blazeio, granian (RSGI),
-uvicorn (httptools + uvloop, raw ASGI) and aiohttp.web. Load comes from core 1: wrk for
+uvloop answering a canned response per ``\\r\\n\\r\\n``, no parsing), the floor (the same
+answers, each from an async handler awaited in the connection's task: request workloads only),
+Blazeio, granian (RSGI), uvicorn (httptools + uvloop, raw ASGI) and aiohttp.web. Load comes from core 1: wrk for
 plaintext, JSON and pipelined x16; curl for the 256 MiB chunked upload and download and the
 slow reader; a Python client holding 10,000 idle keep-alive connections.
 
@@ -39,11 +40,13 @@ HERE = Path(__file__).parent
 PORT = 18283
 SERVERS = {
     "ceiling": "ceiling.py",
+    "floor": "floor.py",
     "blazeio": "blazeio_plain.py",
     "granian": "granian_rsgi.py",
     "uvicorn": "uvicorn_raw.py",
     "aiohttp": "aiohttp_web.py",
 }
+REQUESTS_ONLY = {"floor"}  # answers bodiless requests, nothing else
 BIG = 256 << 20
 IDLE_CONNECTIONS = 10_000
 
@@ -63,6 +66,7 @@ class Workload:
     higher_is_better: bool
     run: Callable[[psutil.Process, argparse.Namespace], Figure]
     ratio: bool = True  # a ratio to the ceiling means something (not for memory figures)
+    requests: bool = False  # bodiless requests only: the floor can serve it
     results: dict[str, list[Figure]] = field(default_factory=dict)
 
 
@@ -201,10 +205,10 @@ def idle(proc: psutil.Process, args: argparse.Namespace) -> Figure:
 
 
 WORKLOADS = [
-    Workload("plaintext", "req/s", True, load("/plaintext")),
-    Workload("plaintext_ids", "req/s", True, load("/plaintext", "request_ids.lua")),
-    Workload("json", "req/s", True, load("/json")),
-    Workload("pipelined", "req/s", True, load("/plaintext", "pipeline.lua")),
+    Workload("plaintext", "req/s", True, load("/plaintext"), requests=True),
+    Workload("plaintext_ids", "req/s", True, load("/plaintext", "request_ids.lua"), requests=True),
+    Workload("json", "req/s", True, load("/json"), requests=True),
+    Workload("pipelined", "req/s", True, load("/plaintext", "pipeline.lua"), requests=True),
     Workload("upload", "MB/s", True, upload),
     Workload("download", "MB/s", True, download),
     Workload("slow_reader", "KiB RSS growth", False, slow_reader, ratio=False),
@@ -222,7 +226,9 @@ def report(workloads: list[Workload], names: list[str], args: argparse.Namespace
     for workload in workloads:
         base = workload.results.get("ceiling")
         for name in names:
-            runs = workload.results[name]
+            runs = workload.results.get(name)
+            if runs is None:
+                continue  # the floor on a workload with bodies
             value = statistics.median(f.value for f in runs)
             ratio = "-"
             if workload.ratio and base and name != "ceiling":
@@ -255,6 +261,8 @@ def main() -> None:
         for round_ in range(args.rounds):
             for workload in workloads:
                 for name in names:
+                    if name in REQUESTS_ONLY and not workload.requests:
+                        continue
                     server = start(name)
                     try:
                         figure = workload.run(psutil.Process(server.pid), args)
