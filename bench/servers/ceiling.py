@@ -74,11 +74,11 @@ class Ceiling(asyncio.Protocol):
         self.transport.write(b"0\r\n\r\n")
 
 
-async def main(port):
-    server = await asyncio.get_running_loop().create_server(Ceiling, "127.0.0.1", port, backlog=4096)
+async def serve(protocol, port):
+    server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", port, backlog=4096)
     async with server:
         await server.serve_forever()
 
 
 if __name__ == "__main__":
-    uvloop.run(main(int(sys.argv[1])))
+    uvloop.run(serve(Ceiling, int(sys.argv[1])))

@@ -13,8 +13,7 @@ import asyncio
 import sys
 
 import uvloop
-
-PLAIN = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!"
+from ceiling import PLAIN, serve  # the same answer, and the same listening socket
 
 
 async def handler():
@@ -54,11 +53,5 @@ class Floor(asyncio.Protocol):
             answers.append(await handler())
 
 
-async def main(port):
-    server = await asyncio.get_running_loop().create_server(Floor, "127.0.0.1", port, backlog=4096)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    uvloop.run(main(int(sys.argv[1])))
+    uvloop.run(serve(Floor, int(sys.argv[1])))
