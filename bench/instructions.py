@@ -1,0 +1,65 @@
+"""Instructions per request on the socketless paths, counted by valgrind: noise-free A/B.
+
+    hatch run bench:instructions [--requests 2000] [server|server-ids|server-pipelined|client ...]
+
+Times on this machine swing by several percent from run to run; an instruction count does not
+(the same code gives the same count to within 0.1%, whatever else the machine is doing). Each
+path runs twice under ``valgrind --tool=callgrind``, with N and 2N requests, and the
+difference divided by N is the cost of one request without the start-up (imports, warm-up).
+Python's hash seed is fixed so both runs hash alike. Needs valgrind (Debian: apt-get install
+valgrind); each path takes about half a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+PATHS = {
+    "server": ["server_path.py"],
+    "server-ids": ["server_path.py", "--unique-heads"],
+    "server-pipelined": ["server_path.py", "--pipelined", "16"],
+    "client": ["client_path.py"],
+}
+
+
+def instructions(argv: list[str], requests: int) -> int:
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    out = subprocess.run(
+        [*command, str(HERE / argv[0]), *argv[1:], "--requests", str(requests)],
+        capture_output=True, text=True, check=True, env=env,
+    ).stderr  # fmt: skip
+    found = re.search(r"Collected : (\d+)", out)
+    if found is None:
+        raise RuntimeError(f"no instruction count from valgrind:\n{out}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=2000, help="N (a multiple of 16)")
+    ap.add_argument("paths", nargs="*", default=list(PATHS), help=f"any of {', '.join(PATHS)} (default: all)")
+    args = ap.parse_args()
+    unknown = set(args.paths) - set(PATHS)
+    if unknown:
+        ap.error(f"unknown path(s): {', '.join(sorted(unknown))}")
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is required (Debian: apt-get install valgrind)")
+    print("| path | instructions per request |")
+    print("|---|---|")
+    for name in args.paths:
+        argv = PATHS[name]
+        once = instructions(argv, args.requests)
+        twice = instructions(argv, 2 * args.requests)
+        print(f"| {name} | {(twice - once) / args.requests:,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
