@@ -20,8 +20,8 @@ def test_held_body_bytes_count_as_buffered_for_backpressure() -> None:
     receiver = RequestReceiver()
     receiver.feed(b"POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n")
     assert isinstance(receiver.next_event(), Request)
-    for _ in range(3):
-        receiver.feed(b"x" * 65536)
+    # feed() answers what is buffered, so a server checks its read limit without asking again.
+    assert [receiver.feed(b"x" * 65536) for _ in range(3)] == [65536, 2 * 65536, 3 * 65536]
     assert receiver.buffered == 3 * 65536
     event = receiver.next_event()
     assert isinstance(event, Data) and event.data == b"x" * (3 * 65536)
@@ -32,9 +32,9 @@ def test_pieces_that_run_past_the_body_leave_the_next_request_intact() -> None:
     receiver = RequestReceiver()
     receiver.feed(b"POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\n")
     assert isinstance(receiver.next_event(), Request)
-    receiver.feed(b"abc")
-    receiver.feed(b"defGET /b HTTP/1.1\r\n")
-    receiver.feed(bytearray(b"Host: a\r\n\r\n"))  # not bytes: copied, after what is held
+    assert receiver.feed(b"abc") == 3
+    assert receiver.feed(b"defGET /b HTTP/1.1\r\n") == 23
+    assert receiver.feed(bytearray(b"Host: a\r\n\r\n")) == 34  # not bytes: copied, after what is held
     body = receiver.next_event()
     assert isinstance(body, Data) and body.data == b"abcdef"
     assert isinstance(receiver.next_event(), EndOfMessage)

@@ -76,9 +76,9 @@ class ClientConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are duck-typed
 
     def data_received(self, data: bytes) -> None:
-        self.receiver.feed(data)
+        buffered = self.receiver.feed(data)
         self._wake_reader()
-        if self.receiver.buffered > _READ_HIGH_WATER and not self._reading_paused and self.transport:
+        if buffered > _READ_HIGH_WATER and not self._reading_paused and self.transport:
             self._reading_paused = True
             self.transport.pause_reading()
 

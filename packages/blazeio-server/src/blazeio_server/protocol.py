@@ -154,11 +154,10 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
 
     def data_received(self, data: bytes) -> None:
         self.received_ns = monotonic_ns()
-        receiver = self.receiver
-        receiver.feed(data)
+        buffered = self.receiver.feed(data)
         if self._data_waiters:
             self._wake_readers()
-        if receiver.buffered > self.settings.read_high_water and not self._reading_paused:
+        if buffered > self.settings.read_high_water and not self._reading_paused:
             self._reading_paused = True
             self.transport.pause_reading()
 

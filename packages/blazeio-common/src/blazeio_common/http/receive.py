@@ -187,7 +187,8 @@ class _Receiver:
             new_reader = UntilCloseReader
         remember(self._heads, key, _HeadEntry(event, new_reader), _HEAD_CACHE_MAX)
 
-    def feed(self, data: bytes | bytearray | memoryview) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> int:
+        """Take bytes from the socket; returns how many are now buffered (``buffered``)."""
         if self._eof and data:
             raise RuntimeError("feed() after feed_eof()")
         reader = self._reader
@@ -199,10 +200,11 @@ class _Receiver:
         ):
             self._held.append(data)
             self._held_size += len(data)
-        else:
-            if self._held:
-                self._unhold()
-            self._buf += data
+            return self._held_size  # the buffer is empty while pieces are held
+        if self._held:
+            self._unhold()
+        self._buf += data
+        return len(self._buf)
 
     def _unhold(self) -> None:
         self._buf += self._take_held()
