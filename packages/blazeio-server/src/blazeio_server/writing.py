@@ -327,7 +327,9 @@ class ResponseWriting(BodyReading):
                 fields["Content-Type"] = content_type
             extra = serialise_fields(fields)
         else:
-            extra = _content_type_line(content_type) if content_type is not None else b""
+            extra = b""
+            if content_type is not None:  # the lookup inline: the miss path alone is a call
+                extra = _CONTENT_TYPES.get(content_type) or _content_type_line(content_type)
         self._write_whole(status, extra, body)
 
     def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
@@ -335,7 +337,9 @@ class ResponseWriting(BodyReading):
         extra = serialise_fields(self._staged) + fields if self._staged else fields
         connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
-        length = b"" if status < 200 or status == 204 else _length_line(len(body))
+        length = b""
+        if status >= 200 and status != 204:
+            length = _LENGTH_LINES.get(len(body)) or _length_line(len(body))
         prefix = head_prefix(status, self.settings)
         self._prepared = self._eof_sent = True
         self.status = status
