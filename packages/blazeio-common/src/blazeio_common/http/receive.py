@@ -78,9 +78,13 @@ ResponseEvent = Response | Data | EndOfMessage | ConnectionClosed | Wait
 
 
 class _HeadEntry:
-    """A cached parse: the event (with its own copy of the headers) and how its body is framed."""
+    """A cached parse: the event (with its own copy of the headers) and how its body is framed.
 
-    __slots__ = ("event", "index", "items", "new_reader")
+    Each message with this head gets ``Headers._trusted(entry.items, entry.index)``: shared,
+    copied on write, so a program may change an event's headers and the entry never changes.
+    """
+
+    __slots__ = ("event", "index", "items", "new_reader", "reader")
 
     def __init__(self, event: Request | Response, new_reader: Callable[[], BodyReader]) -> None:
         self.items = tuple(event.headers.raw_items())
@@ -88,12 +92,10 @@ class _HeadEntry:
         # A copy holding the copied headers: the event itself goes to the program, which may
         # keep adding to its headers; the cache must not keep those alive.
         self.event = copy.copy(event)
-        self.event.headers = self.headers()
+        self.event.headers = Headers._trusted(self.items, self.index)
         self.new_reader = new_reader  # a fresh body reader for each message with this head
-
-    def headers(self) -> Headers:
-        # Shared, copied on write: a program may change an event's headers; the entry never changes.
-        return Headers._trusted(self.items, self.index)
+        # ... or, without a body, the one shared reader (it holds no state): no call per message.
+        self.reader = _NO_BODY_READER if new_reader is _no_body_reader else None
 
 
 class _Receiver:
@@ -169,7 +171,8 @@ class _Receiver:
         self._head_misses = 0
         self._scan = 0
         del self._buf[:size]
-        self._reader = entry.new_reader()
+        reader = entry.reader
+        self._reader = reader if reader is not None else entry.new_reader()
         self._state = _BODY
         return entry
 
@@ -373,8 +376,8 @@ class RequestReceiver(_Receiver):
             r = entry.event
             assert type(r) is Request
             return Request(
-                r.method, r.target, r.version, entry.headers(), r.keep_alive, r.content_length, r.chunked,
-                r.expect_continue,
+                r.method, r.target, r.version, Headers._trusted(entry.items, entry.index), r.keep_alive,
+                r.content_length, r.chunked, r.expect_continue,
             )  # fmt: skip
         head = self._cut_head(414)
         if head is None:
@@ -500,7 +503,13 @@ class ResponseReceiver(_Receiver):
             r = entry.event
             assert type(r) is Response
             return Response(
-                r.status_code, r.reason, r.version, entry.headers(), r.keep_alive, r.framing, r.content_length
+                r.status_code,
+                r.reason,
+                r.version,
+                Headers._trusted(entry.items, entry.index),
+                r.keep_alive,
+                r.framing,
+                r.content_length,
             )
         head = self._cut_head(400)
         if head is None:
