@@ -52,6 +52,25 @@ def test_prepend_puts_a_line_first_and_keeps_the_joined_value_in_order() -> None
         h.prepend("Bad\r\nName", "v")
 
 
+def test_every_read_sees_a_change_that_needs_the_index_rebuilt() -> None:
+    # Replacing, deleting and prepending to a joined name drop the index; get, [] and `in`
+    # (which take a built index without a call) must rebuild it, each on its own.
+    def changed() -> Headers:
+        h = Headers([("A", "1"), ("a", "2"), ("B", "3")])
+        assert h.get("a") == "1, 2"  # the index is built
+        h["B"] = "4"
+        return h
+
+    assert changed().get("b") == "4"
+    assert changed()["b"] == "4"
+    h = changed()
+    del h["a"]
+    assert "a" not in h
+    h = changed()
+    h.prepend("A", "0")
+    assert h.get("a") == "0, 1, 2"
+
+
 def test_dict_of_headers_has_lowercase_keys() -> None:
     h = Headers({"Content-Length": 5, "X-Room": "r"})
     assert dict(h) == {"content-length": "5", "x-room": "r"}

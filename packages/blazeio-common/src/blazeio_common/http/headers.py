@@ -100,14 +100,18 @@ class Headers(MutableMapping[str, str]):
         return index
 
     # -- mapping -----------------------------------------------------------------------
+    # The three reads programs make most take the index without a call when it is built.
     def __getitem__(self, name: str) -> str:
-        return self._lookup()[name.lower()]
+        index = self._index
+        return (self._lookup() if index is None else index)[name.lower()]
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._lookup().get(name.lower(), default)
+        index = self._index
+        return (self._lookup() if index is None else index).get(name.lower(), default)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lookup()
+        index = self._index
+        return isinstance(name, str) and name.lower() in (self._lookup() if index is None else index)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._lookup())
