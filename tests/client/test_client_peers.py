@@ -19,6 +19,15 @@ import blazeio_client as io
 from blazeio_common import DecompressionError, IncompleteBody, LocalProtocolError, ProtocolError
 
 
+def test_timeouts_default_to_bounded_values_and_a_number_sets_all_four() -> None:
+    # No request waits forever unless the program asks for it (no I/O: a Session is made only).
+    url = "http://127.0.0.1:9/"
+    assert io.getSession.get(url).timeout == io.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
+    assert io.getSession.get(url, timeout=5).timeout == io.Timeout(5, 5, 5, 5)
+    chosen = io.Timeout(read=None)
+    assert io.getSession.get(url, timeout=chosen).timeout is chosen
+
+
 async def test_a_body_cut_short_is_an_error_never_a_short_success() -> None:
     short = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly twenty bytes..."
     async with raw_server(canned(short)) as url, io.getSession.get(url) as resp:

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection
 from blazeio_client.pool import Key, Pool
-from blazeio_client.timeouts import Timeout
+from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.url import URL
 from blazeio_common import (
     ClientGotInTrouble,
@@ -126,7 +126,7 @@ class Session:
             self._body = self._prepare_body(json, body, form, multipart)
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
-        self.timeout = Timeout.of(timeout)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else Timeout.of(timeout)  # the usual case: no call
         self.decode = decode
         self.max_decoded_size = max_decoded_size
         self.progress = progress

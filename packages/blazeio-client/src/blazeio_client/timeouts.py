@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from blazeio_common import Protocoltimeout
 
-__all__ = ["ConnectTimeout", "PoolTimeout", "ReadTimeout", "Timeout", "WriteTimeout"]
+__all__ = ["DEFAULT_TIMEOUT", "ConnectTimeout", "PoolTimeout", "ReadTimeout", "Timeout", "WriteTimeout"]
 
 
 class ConnectTimeout(Protocoltimeout):
@@ -39,8 +39,8 @@ class Timeout:
         if isinstance(value, Timeout):
             return value
         if value is None:
-            return _DEFAULT  # immutable: every request without a timeout shares it
+            return DEFAULT_TIMEOUT  # immutable: every request without a timeout shares it
         return cls(value, value, value, value)
 
 
-_DEFAULT = Timeout()
+DEFAULT_TIMEOUT = Timeout()
