@@ -6,6 +6,7 @@ repeats are hits (caches are per limits).
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable
 
@@ -58,6 +59,26 @@ def test_repeated_heads_frame_their_bodies_like_the_first() -> None:
         ("/u", 3, False, b"fgh"),
         ("/c", None, True, b"i"),
     ]
+
+
+def test_copying_an_event_keeps_its_class_and_fields_and_is_its_own_object() -> None:
+    # The cache keeps a copy of each head it stores; copy.copy() is also what programs use.
+    requests = RequestReceiver()
+    requests.feed(b"PUT /x HTTP/1.0\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    receiver = ResponseReceiver("GET")
+    receiver.feed(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Nope\r\nTransfer-Encoding: chunked\r\n\r\n")
+    interim, final = receiver.next_event(), receiver.next_event()
+    slots = {
+        Request: Request.__slots__,
+        Response: Response.__slots__,
+        InformationalResponse: Response.__slots__,
+    }
+    for event in (requests.next_event(), interim, final):
+        twin = copy.copy(event)
+        assert type(twin) is type(event) and twin is not event
+        assert all(getattr(twin, name) == getattr(event, name) for name in slots[type(event)])
+        assert twin.headers is event.headers  # shallow, as copy.copy() promises
+    assert isinstance(interim, InformationalResponse) and type(final) is Response
 
 
 def test_a_cached_head_gives_the_same_request_split_or_whole() -> None:
