@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from blazeio_common.http import (
     PAUSED,
@@ -167,6 +170,25 @@ def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None
     repeated = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok" * 5
     got = [(r.target, body) for r, body in _requests(receiver, unique + repeated)]
     assert got == [(f"/{i}", b"%02d" % i) for i in range(20)] + [("/r", b"ok")] * 5
+
+
+def test_a_connection_that_stopped_using_the_cache_takes_it_up_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy's connection: a run of different heads, then one head again and again. The
+    # cache comes back within a couple of retries instead of never (every head parsed).
+    parsed: list[int] = []
+    parse_fields = receive.parse_fields
+
+    def counting(*args: Any) -> Any:
+        parsed.append(1)
+        return parse_fields(*args)
+
+    monkeypatch.setattr(receive, "parse_fields", counting)
+    receiver = RequestReceiver(Limits(max_header_count=94))
+    unique = b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(20))
+    repeats = 10 * receive._HEAD_RETRY
+    got = [r.target for r, _ in _requests(receiver, unique + b"GET /r HTTP/1.1\r\nHost: a\r\n\r\n" * repeats)]
+    assert got == [f"/{i}" for i in range(20)] + ["/r"] * repeats  # every request exactly once
+    assert len(parsed) <= 20 + 2 * receive._HEAD_RETRY + 1
 
 
 def test_field_lines_that_never_repeat_are_parsed_but_not_kept() -> None:

@@ -62,11 +62,14 @@ _NO_BODY_READER = ContentLengthReader(0)
 # what parsing would; any difference in any byte is a miss. Bounded in entries and head
 # size, emptied when full. A connection whose heads keep differing (a request id in every
 # head) stops using the cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not
-# pay for copies no one reads.
+# pay for copies no one reads -- but looks again at one head in ``_HEAD_RETRY``: a
+# connection's traffic can change (a proxy's connection carries many clients' requests).
 _HEAD_CACHES: dict[tuple[str, Limits], dict[bytes, _HeadEntry]] = {}
 _HEAD_CACHE_MAX = 256
 _HEAD_CACHEABLE = 1024
 _HEAD_MISSES_MAX = 8
+_HEAD_RETRY = 240
+_HEAD_SKIPS_END = _HEAD_MISSES_MAX + _HEAD_RETRY  # 248: within CPython's cached small ints
 
 
 def _no_body_reader() -> BodyReader:
@@ -135,8 +138,14 @@ class _Receiver:
 
     def _head_key(self) -> bytes | None:
         """The complete head at the start of the buffer, as a cache key, when it may be cached."""
-        if self._head_misses >= _HEAD_MISSES_MAX:
-            return None
+        misses = self._head_misses
+        if misses >= _HEAD_MISSES_MAX:
+            # Past the limit it counts heads skipped; after _HEAD_RETRY of them one head is
+            # looked up again, and a miss stops it again.
+            if misses < _HEAD_SKIPS_END:
+                self._head_misses = misses + 1
+                return None
+            self._head_misses = _HEAD_MISSES_MAX - 1
         end = self._buf.find(b"\r\n\r\n", self._scan)
         if end < 0 or end >= _HEAD_CACHEABLE:
             return None
