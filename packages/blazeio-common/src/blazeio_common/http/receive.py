@@ -512,14 +512,9 @@ class ResponseReceiver(_Receiver):
             r = entry.event
             assert type(r) is Response
             return Response(
-                r.status_code,
-                r.reason,
-                r.version,
-                Headers._trusted(entry.items, entry.index),
-                r.keep_alive,
-                r.framing,
-                r.content_length,
-            )
+                r.status_code, r.reason, r.version, Headers._trusted(entry.items, entry.index), r.keep_alive,
+                r.framing, r.content_length,
+            )  # fmt: skip
         head = self._cut_head(400)
         if head is None:
             if self._eof:
