@@ -79,29 +79,25 @@ class _NoBodyWriter:
         return None
 
 
+# Serialised Content-Type and Content-Length lines: an app answers a few types and, for an
+# API, a few small sizes again and again. Callers look a line up themselves (no call per
+# response) and call the builders below only on a miss.
 _CONTENT_TYPES: dict[str, bytes] = {}
-
-
-def _content_type_line(content_type: str) -> bytes:
-    line = _CONTENT_TYPES.get(content_type)
-    if line is None:
-        line = serialise_fields({"Content-Type": content_type})
-        if len(_CONTENT_TYPES) < 64:
-            _CONTENT_TYPES[content_type] = line
-    return line
-
-
-# Content-Length lines of small bodies: an API answers a few sizes again and again.
+_CONTENT_TYPES_MAX = 64
 _LENGTH_LINES: dict[int, bytes] = {}
 _LENGTH_LINES_MAX = 4096
 
 
+def _content_type_line(content_type: str) -> bytes:
+    """The Content-Type line missing from ``_CONTENT_TYPES``, built and remembered."""
+    return remember(_CONTENT_TYPES, content_type, serialise_fields({"Content-Type": content_type}), _CONTENT_TYPES_MAX)
+
+
 def _length_line(length: int) -> bytes:
-    line = _LENGTH_LINES.get(length)
-    if line is None:
-        line = b"Content-Length: %d\r\n" % length
-        if length < 1 << 16:
-            remember(_LENGTH_LINES, length, line, _LENGTH_LINES_MAX)
+    """The Content-Length line missing from ``_LENGTH_LINES``, built (and remembered when small)."""
+    line = b"Content-Length: %d\r\n" % length
+    if length < 1 << 16:
+        remember(_LENGTH_LINES, length, line, _LENGTH_LINES_MAX)
     return line
 
 
