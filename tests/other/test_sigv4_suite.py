@@ -10,7 +10,8 @@ import pytest
 
 from blazeio_other.sigv4 import EMPTY_SHA256, Credentials, presign_query, sign_headers
 
-SUITE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws-sigv4-test-suite" / "v4"
+# AWS's published vectors, carried in the repository (Apache-2.0, see data/aws-sigv4-test-suite/LICENSE).
+SUITE = Path(__file__).resolve().parent / "data" / "aws-sigv4-test-suite" / "v4"
 CASES = sorted(p.name for p in SUITE.iterdir() if (p / "request.txt").exists()) if SUITE.exists() else []
 
 
