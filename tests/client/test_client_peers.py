@@ -308,6 +308,22 @@ async def test_a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() -> N
                 await resp.read()
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", id="every-line-bare-lf"),
+        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok", id="last-field-bare-lf-then-crlf"),
+    ],
+)
+async def test_a_response_head_ended_with_bare_lf_is_a_protocol_error_at_once(head: bytes) -> None:
+    # RFC 9112 §2.2: we do not accept a bare LF as a line end. The peer keeps the connection
+    # open and sends nothing more: the error must come now, not after the 60 s read timeout.
+    async with raw_server(canned(head, close=False)) as url:
+        with pytest.raises(ProtocolError, match="bare CR or LF"):
+            async with asyncio.timeout(2):
+                await io.getSession.get(url)
+
+
 async def test_urls_with_hosts_that_cannot_be_resolved_as_written_are_refused_before_any_lookup() -> None:
     for url in ("http://127..1/", "http://a..b:8080/x", "http://bad\x80host/", "http://" + "a" * 64 + ".test/"):
         with pytest.raises(LocalProtocolError, match="invalid host"):

@@ -339,6 +339,38 @@ def test_invalid_requests_are_rejected_with_the_status_to_answer(data: bytes, st
     assert error_status(RequestReceiver, data) == status
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"GET / HTTP/1.1\nHost: a\n\n", id="every-line-bare-lf"),
+        pytest.param(b"GET / HTTP/1.0\n\n", id="request-line-alone-bare-lf"),
+        pytest.param(b"GET / HTTP/1.1\r\nHost: a\n\r\n", id="last-field-bare-lf-then-crlf"),
+        pytest.param(b"GET / HTTP/1.1\r\nHost: a\r\n\n", id="crlf-then-bare-lf-empty-line"),
+        pytest.param(b"GET / HTTP/1.1\nHost: a\r\n\n", id="mixed-bare-lf-and-crlf"),
+        pytest.param(b"POST / HTTP/1.1\nHost: a\nContent-Length: 4\n\nbody", id="bare-lf-head-with-body"),
+        pytest.param(b"\r\nGET / HTTP/1.1\nHost: a\n\n", id="after-an-empty-line"),
+    ],
+)
+def test_a_head_ended_with_bare_lf_is_rejected_without_waiting_for_more_bytes(data: bytes) -> None:
+    # RFC 9112 §2.2 lets a recipient accept a bare LF as a line end; we do not, so such a head
+    # is refused the moment its end is here -- no EOF, no CRLF CRLF that a lenient peer never sends.
+    assert error_status(RequestReceiver, data, eof=False) == 400
+
+
+def test_a_head_still_arriving_with_crlfs_only_waits_for_more_bytes() -> None:
+    # The bare-LF check must not fire on a well-formed head cut short at any byte.
+    data = b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r"
+    assert outcome(RequestReceiver, data, eof=False) == []
+
+
+def test_a_bare_lf_head_too_large_gets_the_size_status_however_it_arrives() -> None:
+    # The head a bare LF ended is judged for its size like any other: 414 / 431 before 400,
+    # whether its end arrived with the rest or later (bytes after it do not count).
+    assert error_status(small, b"GET /" + b"a" * 40 + b" HTTP/1.1\nHost: a\n\n", eof=False) == 414
+    assert error_status(small, b"GET / HTTP/1.1\r\nX: " + b"v" * 70 + b"\n\n", eof=False) == 431
+    assert error_status(small, b"GET / HTTP/1.1\nHost: a\n\n" + b"b" * 100 + b"\r\n\r\n", eof=False) == 400
+
+
 def test_truncated_body_raises_incomplete_body() -> None:
     result = outcome(RequestReceiver, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhel")
     assert result[-1] == ("error", 400, "IncompleteBody")

@@ -200,6 +200,21 @@ def test_broken_responses_raise(data: bytes, status: int) -> None:
     assert error_status(receiver(), data) == status
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", id="every-line-bare-lf"),
+        pytest.param(b"HTTP/1.1 204 No Content\r\nX: y\n\r\n", id="last-field-bare-lf-then-crlf"),
+        pytest.param(b"HTTP/1.1 204 No Content\r\n\n", id="crlf-then-bare-lf-empty-line"),
+        pytest.param(b"HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n", id="interim-bare-lf"),
+    ],
+)
+def test_a_response_head_ended_with_bare_lf_is_rejected_without_waiting_for_more_bytes(data: bytes) -> None:
+    # RFC 9112 §2.2: we do not accept a bare LF as a line end, and say so as soon as the head
+    # a lenient reader would see is here, instead of waiting for a CRLF CRLF (or EOF).
+    assert error_status(receiver(), data, eof=False) == 400
+
+
 def test_truncated_response_body_is_an_incomplete_body_error_never_a_short_success() -> None:
     got = outcome(receiver(), b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
     assert got[-1] == ("error", 400, "IncompleteBody")

@@ -10,7 +10,8 @@
 Invariants: a head is parsed only when complete; a body never yields bytes of the next
 message; after ``EndOfMessage`` the receiver is ``PAUSED`` until told to go on, so bytes of
 a pipelined next request wait in the buffer, untouched. Limits are checked while the head
-is still incomplete, so a hostile peer cannot make the buffer grow past them.
+is still incomplete, so a hostile peer cannot make the buffer grow past them. A head that a
+peer ended with a bare LF is refused as soon as that end is here, never left waiting.
 """
 
 from __future__ import annotations
@@ -298,6 +299,15 @@ class _Receiver:
         end = buf.find(b"\r\n\r\n", self._scan)
         limits = self._limits
         if end < 0:
+            # No CRLF CRLF: only now look for a head a peer ended with a bare LF, which would
+            # otherwise wait for a CRLF CRLF that never comes (heads that arrive whole never
+            # get here). RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line
+            # terminator"; we do not accept it, but we see where such a head ends and refuse it.
+            scan = self._scan
+            if buf.find(b"\n\n", scan) >= 0 or buf.find(b"\n\r\n", scan) >= 0:
+                head = buf[: _bare_lf_end(buf)]
+                self._check_head_size(head, line_status)
+                raise ProtocolError(head_fault(head), 400)
             # Incomplete: fail as soon as the head is certain to break a limit, so the buffer
             # never grows past the limits.
             self._check_head_size(buf, line_status)
@@ -309,8 +319,9 @@ class _Receiver:
         lines = split_head(raw)
         if lines is None:
             # The verdict must not depend on how the bytes arrived: a head that would have been
-            # refused for its size while still incomplete gets that status when whole, too.
-            self._check_head_size(raw, line_status)
+            # refused for its size while still incomplete gets that status when whole, too --
+            # judged on the bytes up to where a bare LF ended it, if one did (as above).
+            self._check_head_size(raw[: _bare_lf_end(raw)], line_status)
             raise ProtocolError(head_fault(raw), 400)
         if len(lines[0]) > limits.max_request_line:
             raise ProtocolError("start line too long", line_status)
@@ -319,7 +330,7 @@ class _Receiver:
         del lines[-2:]
         return lines
 
-    def _check_head_size(self, head: bytearray, line_status: int) -> None:
+    def _check_head_size(self, head: bytes | bytearray, line_status: int) -> None:
         """The size limits, judged on the head's bytes so far (all of them, or a beginning)."""
         limits = self._limits
         size = len(head)
@@ -358,6 +369,13 @@ class _Receiver:
             return event
         self._state = _DONE
         return event
+
+
+def _bare_lf_end(head: bytes | bytearray) -> int:
+    """Where a head ends for a peer that ends lines in a bare LF: after its first ``LF LF`` or
+    ``LF CR LF`` (in a head whose lines all end in CRLF, the one in the final CRLF CRLF)."""
+    ends = [i + size for i, size in ((head.find(b"\n\n"), 2), (head.find(b"\n\r\n"), 3)) if i >= 0]
+    return min(ends, default=len(head))
 
 
 class RequestReceiver(_Receiver):
