@@ -7,9 +7,12 @@ fails the test instead of being rescued by the timeout.
 from __future__ import annotations
 
 import asyncio
+import os
+import time
+from pathlib import Path
 
 import pytest
-from serving import parse, running
+from serving import TIMEOUT, parse, read_until, running
 
 import Blazeio as io
 
@@ -53,3 +56,79 @@ async def test_a_head_ended_with_bare_lf_is_answered_400_at_once_and_closed(head
     async with running(hello_app()) as web:
         (reply,) = parse(await answer_without_fin(web.port, head))
     assert (reply.status, reply.keep_alive) == (400, False)
+
+
+def echo_app() -> io.App:
+    """The README's streaming echo: the head first, then the body as it arrives."""
+    web = io.App("127.0.0.1", 0, header_timeout=PATIENT)
+
+    @web.add_route
+    async def upload(r: io.BlazeioProtocol, route: str = "/upload") -> None:
+        await r.prepare({"Content-Type": "application/octet-stream", **io.Ctypes.chunked})
+        async for chunk in r.pull():
+            await r.write(chunk)
+
+    @web.add_route
+    async def _refuse(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "text/plain", **io.Ctypes.chunked}, 403)
+        await r.write(b"not here")
+
+    return web
+
+
+@pytest.mark.peer("curl")
+@pytest.mark.parametrize(
+    "upload",
+    [
+        pytest.param(["-T", "{file}"], id="curl-T-put"),
+        pytest.param(["-H", "Expect: 100-continue", "--data-binary", "@{file}"], id="curl-post-expect"),
+    ],
+)
+async def test_curl_expecting_100_continue_gets_it_before_a_streamed_200(tmp_path: Path, upload: list[str]) -> None:
+    # RFC 9110 §10.1.1: curl sends the body only after a 100 (or after waiting 1 s for one).
+    # The handler sends its 200 head before it reads: the 100 must go first, or every such
+    # upload stalls for that second.
+    payload = os.urandom(300_000)
+    path = tmp_path / "upload.bin"
+    path.write_bytes(payload)
+    async with running(echo_app()) as web:
+        started = time.monotonic()
+        proc = await asyncio.create_subprocess_exec(
+            "curl", "-sS", "--fail", *(arg.format(file=path) for arg in upload), f"{web.server_address}/upload",
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), TIMEOUT)
+        elapsed = time.monotonic() - started
+    assert proc.returncode == 0
+    assert out == payload
+    assert elapsed < 0.5, f"curl waited {elapsed:.2f} s for a 100 Continue"
+
+
+async def test_the_100_continue_precedes_a_2xx_head_sent_before_the_body_is_read() -> None:
+    async with running(echo_app()) as web:
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        try:
+            writer.write(b"PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            # The body is not sent until the 100 is here, as a client that waits for it does.
+            assert await read_until(reader, b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            assert (await read_until(reader, b"\r\n\r\n")).startswith(b"HTTP/1.1 200 OK\r\n")
+            writer.write(b"hello")
+            assert await read_until(reader, b"0\r\n\r\n") == b"5\r\nhello\r\n0\r\n\r\n"
+            # The body was read: the connection serves the next request.
+            writer.write(b"PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            (reply,) = parse(await asyncio.wait_for(reader.read(), PROMPT))
+        finally:
+            writer.close()
+    assert (reply.status, reply.body) == (200, b"ok")
+
+
+async def test_an_error_head_sent_before_the_body_is_read_comes_without_100_and_closes() -> None:
+    # RFC 9110 §10.1.1: a final status the server can give from the head alone is sent instead
+    # of a 100; the body it does not want is never asked for, so the connection closes after.
+    async with running(echo_app()) as web:
+        raw = await answer_without_fin(
+            web.port, b"PUT /refuse HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
+    assert raw.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    (reply,) = parse(raw)
+    assert reply.body == b"not here"

@@ -35,6 +35,7 @@ __all__ = ["ResponseWriting"]
 _Fields = Mapping[str, Any] | bytes | None
 
 _CLOSE = b"Connection: close\r\n"
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon, backslash.
@@ -273,6 +274,14 @@ class ResponseWriting(BodyReading):
         head = (
             self._common_head(status, reason) + self._connection_header() + staged + serialise_fields(fields) + b"\r\n"
         )
+        if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self._body_complete:
+            # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
+            # code" or "an immediate 100 (Continue) response to encourage the client to send the
+            # request content". A 2xx head before the body was read says the body is wanted (the
+            # handler reads it next, or it is drained), and no 100 can follow a final head: it
+            # goes first. Other statuses go alone: the body is never asked for, then we close.
+            self._continue_sent = True
+            head = _CONTINUE + head
         self._prepared = True
         self.status = status
         self._writer = writer
@@ -541,4 +550,4 @@ class ResponseWriting(BodyReading):
         # RFC 9110 §10.1.1: the 100 goes out when the handler first reads the body.
         if not self._continue_sent and not self._prepared and not self._closed:
             self._continue_sent = True
-            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._write(_CONTINUE)
