@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from serving import TIMEOUT, parse, read_until, running
+from serving import TIMEOUT, exchange, parse, read_until, request, running
 
 import Blazeio as io
 
@@ -132,3 +132,81 @@ async def test_an_error_head_sent_before_the_body_is_read_comes_without_100_and_
     assert raw.startswith(b"HTTP/1.1 403 Forbidden\r\n")
     (reply,) = parse(raw)
     assert reply.body == b"not here"
+
+
+def methods_app(**settings: object) -> io.App:
+    web = io.App("127.0.0.1", 0, **settings)  # type: ignore[arg-type]
+
+    @web.add_route
+    async def _any(r: io.BlazeioProtocol) -> None:  # a route for every method
+        await io.Deliver.text(f"served {r.method}")
+
+    @web.route.get("/item")
+    async def get_item(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("item")
+
+    @web.route.post("/item")
+    async def post_item(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("posted")
+
+    async def purge(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("purged")
+
+    web.add_method_route("PURGE", "/cache", purge)  # a custom method, registered for one path
+    return web
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "allow", "body"),
+    [
+        # RFC 9110 §9.1: "The method token is case-sensitive": get is not GET, head is not HEAD.
+        pytest.param("get", "/any", 501, None, b"Not Implemented", id="lower-case-get"),
+        pytest.param("head", "/any", 501, None, b"Not Implemented", id="lower-case-head"),
+        pytest.param("Post", "/any", 501, None, b"Not Implemented", id="mixed-case-post"),
+        pytest.param("FOO", "/any", 501, None, b"Not Implemented", id="unknown-method"),
+        pytest.param("FOO", "/nowhere", 501, None, b"Not Implemented", id="unknown-method-no-route"),
+        # Where the path has routes by method, 405 names them (RFC 9110 §15.5.6).
+        pytest.param("get", "/item", 405, "GET, HEAD, POST", b"Method Not Allowed", id="lower-case-on-method-routes"),
+        pytest.param("purge", "/cache", 405, "PURGE", b"Method Not Allowed", id="lower-case-custom-method"),
+        # Exactly spelt methods are served as before, custom ones too.
+        pytest.param("GET", "/any", 200, None, b"served GET", id="get"),
+        pytest.param("DELETE", "/any", 200, None, b"served DELETE", id="delete"),
+        pytest.param("PURGE", "/cache", 200, None, b"purged", id="registered-custom-method"),
+        pytest.param("GET", "/item", 200, None, b"item", id="method-route"),
+    ],
+)
+async def test_methods_are_case_sensitive_and_unknown_ones_are_not_implemented(
+    method: str, path: str, status: int, allow: str | None, body: bytes
+) -> None:
+    async with running(methods_app()) as web:
+        (reply,) = await exchange(web.port, request(method, path))
+    assert (reply.status, reply.headers.get("allow"), reply.body) == (status, allow, body)
+
+
+async def test_methods_beyond_the_standard_ones_reach_routes_for_every_method_when_named() -> None:
+    async with running(methods_app(extra_methods={"PROPFIND"})) as web:
+        named, lower, other = [
+            (await exchange(web.port, request(method, "/any")))[0] for method in ("PROPFIND", "propfind", "MKCOL")
+        ]
+    assert (named.status, named.body) == (200, b"served PROPFIND")
+    assert (lower.status, other.status) == (501, 501)
+
+
+async def test_an_unknown_method_keeps_the_connection_for_the_next_request() -> None:
+    async with running(methods_app()) as web:
+        head = b"get /any HTTP/1.1\r\nHost: t\r\n\r\n"
+        first, second = await exchange(web.port, head + request("GET", "/any"))
+    assert (first.status, first.keep_alive, second.status, second.body) == (501, True, 200, b"served GET")
+
+
+def test_methods_that_are_not_tokens_are_refused_when_registered() -> None:
+    async def handler(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("never")
+
+    web = io.App("127.0.0.1", 0)
+    with pytest.raises(ValueError, match="not a valid HTTP method"):
+        web.add_method_route("GET /x", "/x", handler)
+    with pytest.raises(ValueError, match="not a valid HTTP method"):
+        io.App("127.0.0.1", 0, extra_methods={"BAD METHOD"})
+    with pytest.raises(TypeError, match="collection"):
+        io.App("127.0.0.1", 0, extra_methods="PROPFIND")

@@ -25,7 +25,7 @@ from typing import Any
 from blazeio_common import SharpEvent, ioConf, plog
 from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
-from blazeio_server.routing import Router
+from blazeio_server.routing import Router, check_method
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
 from blazeio_server.zerocopy import SendfilePool
@@ -64,6 +64,10 @@ class App(Router):
         self.port = port
         self.name = name
         self.settings.keepalive = bool(with_keepalive)
+        extra = self.settings.extra_methods
+        if isinstance(extra, str):
+            raise TypeError("extra_methods takes a collection of method names, not one string")
+        self.methods.update(check_method(method) for method in extra)
         self.connections: set[BlazeioProtocol] = set()
         self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
         self.closing = False

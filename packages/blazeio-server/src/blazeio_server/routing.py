@@ -4,6 +4,9 @@ Names map to paths as in the product document: ``_api_ip`` -> ``/api/ip``, ``__d
 ``.``, and a ``route="/x"`` default parameter overrides the name. Paths are matched exactly
 after percent-decoding (``/a%20b`` is ``/a b``); ``/x`` and ``/x/`` are different routes.
 
+Methods are case-sensitive (RFC 9110 §9.1): one the App does not implement (``get``, ``FOO``)
+is refused before any of this, 501, or 405 with ``Allow`` where the path has routes by method.
+
 Order: every ``before_middleware`` (attach order), then the route -- or, when no route
 matches, the ``handle_all_middleware`` chain, which stops at the first handler that
 prepared a response -- then every ``after_middleware`` in a ``finally``.
@@ -12,6 +15,7 @@ prepared a response -- then every ``after_middleware`` in a ``finally``.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
@@ -45,6 +49,18 @@ def _route_default(func: Callable[..., Any]) -> str | None:
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# method = token (RFC 9110 §9.1, §5.6.2)
+_METHOD = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+# The methods every App implements: RFC 9110 §9.3's and PATCH (RFC 5789). RFC 9110 §9.1: "The
+# method token is case-sensitive", so ``get`` is not GET: it is a method no one implements.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def check_method(method: str) -> str:
+    """``method`` if it is a method token (RFC 9110 §9.1), else ``ValueError``."""
+    if not isinstance(method, str) or not _METHOD.fullmatch(method):
+        raise ValueError(f"{method!r} is not a valid HTTP method (a token, RFC 9110 §9.1)")
+    return method
 
 
 class MethodRoutes:
@@ -58,13 +74,17 @@ class MethodRoutes:
             raise ValueError(f"duplicate route {method} {path!r}")
         self.handlers[method] = handler
 
+    def not_allowed(self) -> Abort:
+        """405 with the methods this path has: RFC 9110 §15.5.6 "MUST generate an Allow header field"."""
+        allowed = sorted({*self.handlers, *(("HEAD",) if "GET" in self.handlers else ())} - {"*"})
+        return Abort("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
+
     async def __call__(self, r: BlazeioProtocol) -> None:
         handler = self.handlers.get(r.method) or self.handlers.get("*")
         if handler is None and r.method == "HEAD":
             handler = self.handlers.get("GET")  # HEAD is answered as GET, without the body
         if handler is None:
-            allowed = sorted({*self.handlers, *(("HEAD",) if "GET" in self.handlers else ())})
-            raise Abort("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
+            raise self.not_allowed()
         await handler(r)
 
 
@@ -117,6 +137,8 @@ class Router:
     def __init__(self) -> None:
         self.route = RouteDecorators(self)
         self.routes: dict[str, Handler] = {}
+        # Methods requests may use; any other is refused before routing (see ``dispatch``).
+        self.methods: set[str] = set(KNOWN_METHODS)
         self.before: list[Handler] = []
         self.after: list[Handler] = []
         self.handle_all: list[Handler] = []
@@ -160,6 +182,10 @@ class Router:
         return obj
 
     def add_method_route(self, method: str, path: str, handler: Handler) -> None:
+        """``handler`` for ``method`` requests to ``path`` (``"*"``: every method); a method
+        beyond the standard ones (WebDAV's ``PROPFIND``) is implemented from then on."""
+        if method != "*":
+            check_method(method)
         existing = self.routes.get(path)
         if existing is None:
             existing = MethodRoutes()
@@ -167,6 +193,8 @@ class Router:
         if not isinstance(existing, MethodRoutes):
             raise ValueError(f"duplicate route {path!r}: already registered for every method")
         existing.add(method, handler, path)
+        if method != "*":
+            self.methods.add(method)
 
     def add_route(self, func: F | str | None = None, route: str | None = None) -> Any:
         """``@web.add_route`` (path from the name or a ``route=`` default), ``@web.add_route("/x")``
@@ -192,6 +220,8 @@ class Router:
         that is the route's own awaitable -- or a lone handle-all's, such as a StaticServer's
         -- so no coroutine stands between the server and the handler.
         """
+        if r.method not in self.methods:
+            raise self._unknown_method(r.path)
         path = r.path
         if not (self.before or self.after or "%" in path):
             handler = self.routes.get(path)
@@ -200,6 +230,18 @@ class Router:
             if handler is not None:
                 return handler(r)
         return self._dispatch_full(r)
+
+    def _unknown_method(self, path: str) -> Abort:
+        """RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized
+        or not implemented SHOULD respond with the 501 (Not Implemented) status code." Where
+        the path has routes by method, 405 lists them instead (RFC 9110 §15.5.6)."""
+        try:
+            routes = self.routes.get(unquote(path, errors="strict") if "%" in path else path)
+        except UnicodeDecodeError:
+            routes = None
+        if isinstance(routes, MethodRoutes) and "*" not in routes.handlers:
+            return routes.not_allowed()
+        return Abort("Not Implemented", 501)
 
     async def _dispatch_full(self, r: BlazeioProtocol) -> None:
         try:

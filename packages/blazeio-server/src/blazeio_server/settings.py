@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -44,7 +45,11 @@ class ServerSettings:
     - ``access_log``: one line per request on the ``blazeio.access`` stdlib logger (off by default);
     - ``max_decoded_size``: the cap when ``r.pull(decode=True)`` inflates a compressed request body;
     - ``sendfile_threads``: threads sending files zero-copy where the loop cannot (uvloop); each
-      holds one file response until it is sent, and when all are busy files are read and copied.
+      holds one file response until it is sent, and when all are busy files are read and copied;
+    - ``extra_methods``: request methods beyond RFC 9110's and PATCH that handlers for every
+      method (``add_route``, handle-all middleware) are given, e.g. ``{"PROPFIND"}``. Methods are
+      case-sensitive; any other is answered 501 (or 405 where the path has routes by method).
+      A method given to ``add_method_route`` needs no entry here.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -71,6 +76,7 @@ class ServerSettings:
     compress_min_size: int = 1024
     max_decoded_size: int = 1 << 30
     sendfile_threads: int = 32
+    extra_methods: Collection[str] = frozenset()
 
     @property
     def server_line(self) -> bytes:
