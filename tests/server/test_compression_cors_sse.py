@@ -144,6 +144,17 @@ async def test_cors_simple_requests_and_preflight() -> None:
     assert refused.status == 403
 
 
+async def test_cors_preflight_for_a_method_in_another_case_is_refused() -> None:
+    # RFC 9110 §9.1: "patch" is not PATCH, and the request that follows would get a 501.
+    headers = {"Origin": "https://app.test", "Access-Control-Request-Method": "patch"}
+    async with running(cors_app()) as web:
+        (refused,) = await exchange(web.port, request("OPTIONS", "/data", headers=headers))
+        (exact,) = await exchange(
+            web.port, request("OPTIONS", "/data", headers={**headers, "Access-Control-Request-Method": "PATCH"})
+        )
+    assert (refused.status, exact.status) == (403, 204)
+
+
 async def test_cors_wildcard_without_credentials() -> None:
     async with running(cors_app()) as web:
         (reply,) = await exchange(web.port, request("GET", "/data", headers={"Origin": "https://any.test"}))

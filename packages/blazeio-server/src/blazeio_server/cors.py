@@ -56,7 +56,9 @@ class Cors:
         allow_origin = origin if (self.credentials or "*" not in self.origins) else "*"
         if preflight:
             assert requested is not None
-            if requested.upper() not in self.methods:
+            # Methods are case-sensitive (RFC 9110 §9.1; Fetch compares them byte for byte):
+            # a later "patch" request would not be PATCH, so it is not approved as one.
+            if requested not in self.methods:
                 raise Abort("CORS: method not allowed", 403, {"Vary": "Origin"})
             asked = r.headers.get("access-control-request-headers", "")
             if "*" in self.headers:
