@@ -138,6 +138,22 @@ def test_a_repeated_head_arriving_in_pieces_is_recognised_only_when_whole() -> N
         assert after.target == "/next"
 
 
+def test_a_head_ended_with_bare_lf_after_cached_heads_is_refused_at_once() -> None:
+    # A connection whose heads come from the cache: the same head with bare LFs is no hit, and
+    # is refused as soon as it ends, however it arrives -- no EOF, no CRLF CRLF needed.
+    limits = Limits(max_header_count=89)
+    head = b"GET /r HTTP/1.1\r\nHost: a\r\n\r\n"
+
+    def warm() -> RequestReceiver:
+        receiver = RequestReceiver(limits)
+        _requests(receiver, head + head)  # the second is served from the cache
+        return receiver
+
+    assert error_status(warm, head.replace(b"\r\n", b"\n"), eof=False) == 400
+    assert error_status(warm, head[:-2] + b"\n", eof=False) == 400
+    assert error_status(warm, head[:-4] + b"\n\r\n", eof=False) == 400
+
+
 def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones() -> None:
     head = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
     assert outcome(lambda: RequestReceiver(Limits(max_header_count=94)), head)[0][0] == "request"
