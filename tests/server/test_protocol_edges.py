@@ -58,6 +58,14 @@ async def test_a_head_ended_with_bare_lf_is_answered_400_at_once_and_closed(head
     assert (reply.status, reply.keep_alive) == (400, False)
 
 
+async def test_a_bare_lf_head_after_good_requests_on_a_connection_is_answered_400_at_once() -> None:
+    # The connection's heads come from the head cache by then; the bare-LF one is still seen.
+    good = b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"
+    async with running(hello_app()) as web:
+        replies = parse(await answer_without_fin(web.port, good + good + b"GET /hello HTTP/1.1\nHost: a\n\n"))
+    assert [(r.status, r.keep_alive) for r in replies] == [(200, True), (200, True), (400, False)]
+
+
 def echo_app() -> io.App:
     """The README's streaming echo: the head first, then the body as it arrives."""
     web = io.App("127.0.0.1", 0, header_timeout=PATIENT)
