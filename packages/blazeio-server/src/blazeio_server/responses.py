@@ -158,31 +158,47 @@ class _Deliver:
         """Send a file (``Deliver.file(path)`` or ``Deliver.file(r, path)``) with its type and length.
 
         ``attachment=True`` asks the browser to download it (RFC 6266 ``filename*`` for any name).
+        Like ``StaticServer`` (the same code): ETag and Last-Modified, conditional requests
+        (304 / 412) and single ranges (206 / 416), so a gated download resumes and revalidates.
+        An ``ETag`` or ``Last-Modified`` in ``headers`` replaces the computed one.
         Zero copy where the loop allows; otherwise read in a thread with backpressure.
         """
-        from blazeio_server.static import content_type  # noqa: PLC0415 - static imports responses
+        from blazeio_server.conditional import http_timestamp  # noqa: PLC0415 - static imports responses
+        from blazeio_server.file_response import Representation, file_etag, http_date, send_representation  # noqa: PLC0415
+        from blazeio_server.static import content_type  # noqa: PLC0415
 
         r = args[0] if args and isinstance(args[0], _protocol_class()) else None
         path = str(args[1] if r is not None else args[0])
         request = _request(r)
         name = filename or os.path.basename(path)
-        fields: dict[str, Any] = {"Content-Type": content_type(path), **(headers or {})}
-        if attachment or filename is not None:
-            fallback = name.encode("ascii", "replace").decode().replace('"', "'")
-            fields["Content-Disposition"] = (
-                f'{"attachment" if attachment else "inline"}; filename="{fallback}"; '
-                f"filename*=UTF-8''{url_encode(name)}"
-            )
         try:
             handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - one local syscall; closed below
         except FileNotFoundError:
             raise Abort("Not Found", 404) from None
         with handle:
-            size = os.fstat(handle.fileno()).st_size
-            fields["Content-Length"] = size
-            await request.prepare(fields, 200)
-            if request.method != "HEAD" and size:
-                await request.sendfile(handle, 0, size, chunk_size)
+            stat = os.fstat(handle.fileno())
+            fields: dict[str, Any] = {
+                "Content-Type": content_type(path),
+                "ETag": file_etag(stat),
+                "Last-Modified": http_date(stat.st_mtime),
+                "Accept-Ranges": "bytes",
+            }
+            for key, value in (headers or {}).items():
+                for known in ("Content-Type", "ETag", "Last-Modified", "Accept-Ranges"):
+                    if key.lower() == known.lower():
+                        fields.pop(known, None)  # the caller's spelling replaces ours: one field line
+                fields[key] = value
+            if attachment or filename is not None:
+                fallback = name.encode("ascii", "replace").decode().replace('"', "'")
+                fields["Content-Disposition"] = (
+                    f'{"attachment" if attachment else "inline"}; filename="{fallback}"; '
+                    f"filename*=UTF-8''{url_encode(name)}"
+                )
+            etag = _field(fields, "etag") or file_etag(stat)
+            last_modified = _field(fields, "last-modified")
+            modified = http_timestamp(last_modified) if last_modified else None
+            rep = Representation(fields, etag, modified, stat.st_size, handle)
+            await send_representation(request, rep, chunk_size)
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[None]]:
         # Deliver.text_html -> "text/html", as upstream spelled ad-hoc types.
@@ -194,6 +210,13 @@ class _Deliver:
             await self._send(content_type, args, **kwargs)
 
         return send
+
+
+def _field(fields: Mapping[str, Any], name: str) -> str | None:
+    for key, value in fields.items():
+        if key.lower() == name:
+            return str(value)
+    return None
 
 
 _PROTOCOL: list[type[BlazeioProtocol]] = []

@@ -12,15 +12,24 @@ dot-file segments are refused (they fall through, as missing files do), and the 
 must lie under the resolved root (``commonpath``, so symlinks out of the root are refused
 unless ``follow_symlinks=True``).
 
-Precompressed siblings (``a.js.br``, ``a.js.gz``) are sent when the client accepts them, with
-``Content-Encoding`` and ``Vary: Accept-Encoding``. Small hot files are served from a bounded
-in-memory cache validated against size and mtime on every request (with a stat taken after
-the request arrived: the requests answered in one loop iteration share one).
+Representations: identity, and where the client accepts them, precompressed siblings
+(``a.js.br``, ``a.js.gz``) or -- with the app's ``compress=True``, for a text-like file of at
+least ``compress_min_size`` bytes -- the file compressed by the server (whole and kept in
+memory for small files, while sent for large ones). The choice depends on the request alone,
+never on what is in memory. Every answer of a file that has more than one representation
+carries ``Vary: Accept-Encoding``, whichever was chosen; each representation has its own strong
+ETag (``"<size>-<mtime>"``, ``"<size>-<mtime>-gzip"``, ...), and only the identity one advertises
+``Accept-Ranges``: a request with ``Range`` is answered from the identity bytes. Small hot
+files are served from a bounded in-memory cache validated against size and mtime on every
+request (with a stat taken after the request arrived: the requests answered in one loop
+iteration share one).
 
-HTTP: strong quoted ETag from size and mtime, Last-Modified, If-None-Match / If-Modified-Since
--> 304, If-Range, single ranges (``a-b``, ``a-``, ``-n``) -> 206, unsatisfiable -> 416 with
-``Content-Range: bytes */size``; several ranges are answered with the whole file (allowed by
-RFC 9110 §14.2). HEAD; other methods on an existing file -> 405 with ``Allow: GET, HEAD``.
+HTTP (``conditional`` rules, ``file_response`` answers, shared with ``Deliver.file``): ETag and
+Last-Modified; If-Match / If-Unmodified-Since -> 412, If-None-Match / If-Modified-Since -> 304
+(RFC 9110 §13.2.2 order; a 304 keeps ETag, Vary, Cache-Control), If-Range, single ranges
+(``a-b``, ``a-``, ``-n``) -> 206, unsatisfiable -> 416 with ``Content-Range: bytes */size``;
+several ranges are answered with the whole file (allowed by RFC 9110 §14.2). HEAD; other
+methods on an existing file -> 405 with ``Allow: GET, HEAD``.
 """
 
 from __future__ import annotations
@@ -29,16 +38,16 @@ import asyncio
 import mimetypes
 import os
 import stat as stat_module
-from collections import OrderedDict
 from collections.abc import Awaitable
-from email.utils import formatdate, parsedate_to_datetime
 from time import monotonic_ns
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from blazeio_common import ioConf
-from blazeio_common.http import serialise_fields
-from blazeio_server.compression import choose_encoding
+from blazeio_common.http import get_encoder, serialise_fields
+from blazeio_server.compression import choose_encoding, compressible
+from blazeio_server.conditional import PROCEED, preconditions
+from blazeio_server.file_cache import FileCache
+from blazeio_server.file_response import Representation, file_etag, http_date, send_representation
 from blazeio_server.responses import DONE, Abort
 
 if TYPE_CHECKING:
@@ -57,7 +66,9 @@ _EXTRA_TYPES = {
     ".woff2": "font/woff2",
 }
 # A request carrying any of these needs the full path (validators, ranges, a precompressed sibling).
-_NOT_PLAIN = frozenset(("range", "if-none-match", "if-modified-since", "accept-encoding"))
+_NOT_PLAIN = frozenset(
+    ("range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "accept-encoding")
+)
 _TEXTUAL = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/xml")
 
 
@@ -69,85 +80,14 @@ def content_type(path: str) -> str:
     return kind
 
 
-def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
-    """(start, end inclusive) for one satisfiable range; None: ignore the header; False: 416."""
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None  # unknown unit, or several ranges: the whole file (RFC 9110 §14.2 allows it)
-    first, dash, last = spec.strip().partition("-")
-    if not dash or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()):
-        return None  # malformed: ignored
-    if last and not last.isdigit():
-        return None
-    if not first:  # suffix: the last N bytes
-        length = int(last)
-        if length == 0 or size == 0:
-            return False
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if start >= size or end < start:
-        return False
-    return start, min(end, size - 1)
-
-
-_DATES: dict[float, str] = {}
-
-
-def _http_date(mtime: float) -> str:
-    value = _DATES.get(mtime)
-    if value is None:
-        if len(_DATES) >= 4096:
-            _DATES.clear()
-        value = _DATES[mtime] = formatdate(mtime, usegmt=True)
-    return value
-
-
 def _read(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
 
 
-class _FileCache:
-    """An LRU of small file bodies, checked against (size, mtime) on every use."""
-
-    def __init__(self, max_bytes: int, entry_max: int) -> None:
-        self.max_bytes = max_bytes
-        self.entry_max = entry_max if max_bytes else 0
-        self.entries: OrderedDict[str, tuple[int, int, bytes, bytes | None]] = OrderedDict()
-        self.bytes = 0
-
-    def get(self, path: str, size: int, mtime_ns: int) -> bytes | None:
-        entry = self.entries.get(path)
-        if entry is None:
-            return None
-        if entry[0] != size or entry[1] != mtime_ns:
-            self._drop(path)  # the file changed on disk
-            return None
-        self.entries.move_to_end(path)
-        return entry[2]
-
-    def get_with_head(self, path: str, size: int, mtime_ns: int) -> tuple[bytes, bytes] | None:
-        """Body and serialised head fields of a plain 200, when both are cached and current."""
-        entry = self.entries.get(path)
-        if entry is None or entry[3] is None or entry[0] != size or entry[1] != mtime_ns:
-            return None
-        return entry[2], entry[3]
-
-    def put(self, path: str, size: int, mtime_ns: int, data: bytes, head: bytes | None = None) -> None:
-        if size > self.entry_max:
-            return
-        self._drop(path)
-        self.entries[path] = (size, mtime_ns, data, head)
-        self.bytes += size
-        while self.bytes > self.max_bytes and self.entries:
-            oldest = next(iter(self.entries))
-            self._drop(oldest)
-
-    def _drop(self, path: str) -> None:
-        entry = self.entries.pop(path, None)
-        if entry is not None:
-            self.bytes -= entry[0]
+def _encode(coding: str, data: bytes) -> bytes:
+    encoder = get_encoder(coding)
+    return encoder.encode(data) + encoder.finish()
 
 
 class StaticServer:
@@ -179,7 +119,7 @@ class StaticServer:
         self.precompressed = precompressed
         # Small hot files are kept in memory, keyed by path and validated by (size, mtime) on
         # every request, so a changed file is never served stale. Bounded in bytes and per entry.
-        self.cache = _FileCache(cache_max_bytes, cache_entry_max)
+        self.cache = FileCache(cache_max_bytes, cache_entry_max)
         # request path -> (file, monotonic_ns before its last lstat, that lstat or None)
         self._resolved: dict[str, tuple[str, int, os.stat_result | None]] = {}
 
@@ -299,83 +239,86 @@ class StaticServer:
 
     async def _serve(self, r: BlazeioProtocol, file: str) -> None:
         kind = content_type(file)
-        vary = None
-        coding = None
-        if self.precompressed and (sibling := self._sibling(r, file)) is not None:
-            file, coding = sibling
-            vary = "Accept-Encoding"
-        elif self.precompressed and self._has_sibling(file):
-            vary = "Accept-Encoding"  # a cache must not give this identity body to a br client
         stat = os.stat(file)
         size = stat.st_size
-        etag = f'"{size:x}-{stat.st_mtime_ns:x}{"-" + coding if coding else ""}"'
-        last_modified = _http_date(stat.st_mtime)
-        headers: dict[str, Any] = {
+        settings = r.settings
+        # Which representations exist decides Vary, for every answer (RFC 9110 §12.5.5), whatever
+        # this request's Accept-Encoding; the one chosen never depends on what is in memory.
+        has_sibling = self.precompressed and self._has_sibling(file)
+        live = settings.compress and size >= settings.compress_min_size and compressible(kind)
+        coding: str | None = None
+        source, source_stat = file, stat
+        accepted = r.headers.get("accept-encoding")
+        # A range is of the identity representation (it alone advertises Accept-Ranges): a
+        # request with Range gets identity bytes, never a slice of a compressed body.
+        if accepted and (has_sibling or live) and not (r.method == "GET" and "range" in r.headers):
+            sibling = self._sibling(r, file) if has_sibling else None
+            if sibling is not None:
+                source, coding = sibling
+                source_stat = os.stat(source)
+            elif live:
+                coding = choose_encoding(accepted)
+        etag = file_etag(source_stat, coding)
+        fields: dict[str, Any] = {
             "Content-Type": kind,
             "ETag": etag,
-            "Last-Modified": last_modified,
-            "Accept-Ranges": "bytes",
+            "Last-Modified": http_date(source_stat.st_mtime),
             "Cache-Control": self.cache_control,
         }
         if coding:
-            headers["Content-Encoding"] = coding
-        if vary:
-            headers["Vary"] = vary
-        if self._not_modified(r, etag, stat.st_mtime):
-            await r.prepare({k: v for k, v in headers.items() if k not in ("Content-Type", "Content-Encoding")}, 304)
-            return
-        start, end, status = 0, size - 1, 200
-        range_header = r.headers.get("range")
-        if range_header and r.method == "GET" and self._if_range_holds(r, etag, last_modified):
-            wanted = _byte_range(range_header, size)
-            if wanted is False:
-                raise Abort("Range Not Satisfiable", 416, {"Content-Range": f"bytes */{size}"})
-            if isinstance(wanted, tuple):
-                start, end = wanted
-                status = 206
-                headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        length = max(0, end - start + 1)
+            fields["Content-Encoding"] = coding
+        else:
+            fields["Accept-Ranges"] = "bytes"
+        if has_sibling or live:
+            fields["Vary"] = "Accept-Encoding"
+        modified = int(source_stat.st_mtime)
+        if coding and source is file:
+            # Compressed here: whole (small files, kept in memory) or while sent (large ones).
+            encoded = await self._encoded(file, stat, coding) if self._wants_body(r, etag, modified) else None
+            size_sent = None if encoded is None else len(encoded)
+            rep = Representation(fields, etag, modified, size_sent, file if encoded is None else encoded)
+        else:
+            body = await self._body(r, source, source_stat, fields)
+            rep = Representation(fields, etag, modified, source_stat.st_size, body)
+        await send_representation(r, rep, self.chunk_size)
+
+    async def _body(self, r: BlazeioProtocol, file: str, stat: os.stat_result, fields: dict[str, Any]) -> bytes | str:
+        """A small file's bytes (from memory, else read once and kept), or its path."""
+        size = stat.st_size
+        if size > self.cache.entry_max:
+            return file
+        identity = "Content-Encoding" not in fields  # not a precompressed sibling
         cached = self.cache.get(file, size, stat.st_mtime_ns)
         if cached is not None:
-            # One write: head and body together (a hot small file never touches the disk).
-            await r.respond(status, headers, cached[start : end + 1] if status == 206 else cached)
-            return
-        headers["Content-Length"] = length
-        await r.prepare(headers, status)
-        if r.method == "HEAD" or not length:
-            return
-        if size <= self.cache.entry_max:
+            if identity and self.cache.lacks_head(file):
+                self.cache.set_head(file, serialise_fields(fields))
+            return cached
+        if r.method == "HEAD" or not self._wants_body(r, fields["ETag"], int(stat.st_mtime)):
+            return file  # nothing to send: no read
+        data = await asyncio.to_thread(_read, file)
+        if len(data) != size:
+            return file  # changed while read: send from the file, keep nothing
+        self.cache.put(file, size, stat.st_mtime_ns, data, serialise_fields(fields) if identity else None)
+        return data
+
+    async def _encoded(self, file: str, stat: os.stat_result, coding: str) -> bytes | None:
+        """The file encoded with ``coding``, whole (small files, kept), or None: encode while sending."""
+        size = stat.st_size
+        if size > self.cache.entry_max:
+            return None
+        encoded = self.cache.get_encoded(file, size, stat.st_mtime_ns, coding)
+        if encoded is not None:
+            return encoded
+        data = self.cache.get(file, size, stat.st_mtime_ns)
+        if data is None:
             data = await asyncio.to_thread(_read, file)
-            if len(data) == size:
-                plain = None
-                if not (coding or vary or "Content-Range" in headers):
-                    plain = serialise_fields({k: v for k, v in headers.items() if k != "Content-Length"})
-                self.cache.put(file, size, stat.st_mtime_ns, data, plain)
-                await r.write(data[start : end + 1])
-                return
-        await self._send(r, file, start, length)
+            if len(data) != size:
+                return None  # changed while read: encode while sending
+            self.cache.put(file, size, stat.st_mtime_ns, data)
+        encoded = _encode(coding, data) if size < 64 * 1024 else await asyncio.to_thread(_encode, coding, data)
+        self.cache.put_encoded(file, size, stat.st_mtime_ns, coding, encoded)
+        return encoded
 
     @staticmethod
-    def _not_modified(r: BlazeioProtocol, etag: str, mtime: float) -> bool:
-        # RFC 9110 §13.1.2 / §13.1.3: If-None-Match wins; If-Modified-Since only without it.
-        if_none_match = r.headers.get("if-none-match")
-        if if_none_match is not None:
-            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            return "*" in tags or etag in tags
-        since = r.headers.get("if-modified-since")
-        if since is not None:
-            try:
-                return int(mtime) <= parsedate_to_datetime(since).timestamp()
-            except (TypeError, ValueError):
-                return False
-        return False
-
-    @staticmethod
-    def _if_range_holds(r: BlazeioProtocol, etag: str, last_modified: str) -> bool:
-        if_range = r.headers.get("if-range")
-        return if_range is None or if_range.strip() in (etag, last_modified)
-
-    async def _send(self, r: BlazeioProtocol, file: str, start: int, length: int) -> None:
-        # Opening (like the stat above) is one local syscall; the reads go to a thread or the kernel.
-        with open(file, "rb") as handle:  # noqa: ASYNC230
-            await r.sendfile(handle, start, length, self.chunk_size or ioConf.OUTBOUND_CHUNK_SIZE)
+    def _wants_body(r: BlazeioProtocol, etag: str, modified: int) -> bool:
+        return preconditions(r.method, r.headers.get, etag, modified) == PROCEED

@@ -109,6 +109,17 @@ def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str |
     return default
 
 
+def _vary_on_accept_encoding(fields: dict[str, Any]) -> None:
+    """Add Accept-Encoding to the response's Vary (kept with any the handler gave)."""
+    for key, value in fields.items():
+        if key.lower() == "vary":
+            names = [name.strip().lower() for name in str(value).split(",")]
+            if "accept-encoding" not in names and "*" not in names:
+                fields[key] = f"{value}, Accept-Encoding"
+            return
+    fields["Vary"] = "Accept-Encoding"
+
+
 class ResponseWriting(BodyReading):
     """Everything that writes to the client (the layer above ``BodyReading``)."""
 
@@ -243,7 +254,7 @@ class ResponseWriting(BodyReading):
             coding = choose_encoding(self.headers.get("accept-encoding"))
             if coding is not None:
                 fields["Content-Encoding"] = coding
-                fields["Vary"] = "Accept-Encoding"
+            _vary_on_accept_encoding(fields)  # negotiated, whichever coding this request got
         if coding in ("gzip", "br", "deflate") and not no_body and encode and content_length is None:
             self._encoder = get_encoder(coding)
             if not chunked and self.version == "1.1":
@@ -317,11 +328,15 @@ class ResponseWriting(BodyReading):
             and compressible(content_type if not headers else _header(headers, "content-type", content_type))
             and not (headers and _header(headers, "content-encoding", None))
         ):
+            # RFC 9110 §12.5.5: every answer of a negotiated resource says what it varies on, the
+            # identity ones too (else a cache could hand this body to a client that asked gzip).
             coding = choose_encoding(self.headers.get("accept-encoding"))
+            headers = dict(headers) if headers else {}
             if coding is not None:
                 encoder = get_encoder(coding)
                 body = encoder.encode(body) + encoder.finish()
-                headers = {**(headers or {}), "Content-Encoding": coding, "Vary": "Accept-Encoding"}
+                headers["Content-Encoding"] = coding
+            _vary_on_accept_encoding(headers)
         if headers:
             fields = {
                 name: value
