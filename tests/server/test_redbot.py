@@ -44,7 +44,8 @@ parser.read_dict({"redbot": {"enable_local_access": "True"}})
 config = parser["redbot"]
 resource = HttpResource(config)
 resource.set_request(sys.argv[1], method="HEAD")
-formatter = find_formatter("har", "har", False)(config, resource, sys.stdout.write, {"tty_out": False, "descend": False})
+params = {"tty_out": False, "descend": False}
+formatter = find_formatter("har", "har", False)(config, resource, sys.stdout.write, params)
 formatter.bind_resource(resource)
 
 @thor.events.on(formatter)
