@@ -5,6 +5,7 @@ a representation that never depends on what the server has in memory."""
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from pathlib import Path
 
@@ -165,3 +166,15 @@ async def test_if_none_match_is_compared_with_the_representation_selected_now(ro
         )
     assert (switched.status, switched.body, switched.headers["etag"]) == (200, CSS, plain.headers["etag"])
     assert (both.status, both.headers["etag"]) == (304, gz.headers["etag"])
+
+
+async def test_a_compressed_file_kept_in_memory_is_never_served_stale(root: Path) -> None:
+    target = root / "a.css"
+    async with running(static_app(root, compress=True)) as web:
+        before = await ask(web.port, "/a.css", {"Accept-Encoding": "gzip"})
+        target.write_bytes(CSS.replace(b"red", b"tan"))  # same size: only the mtime tells
+        stat = target.stat()
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        after = await ask(web.port, "/a.css", {"Accept-Encoding": "gzip"})
+    assert decoded(before) == CSS and decoded(after) == target.read_bytes()
+    assert before.headers["etag"] != after.headers["etag"]
