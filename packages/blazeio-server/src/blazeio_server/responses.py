@@ -163,7 +163,8 @@ class _Deliver:
         An ``ETag`` or ``Last-Modified`` in ``headers`` replaces the computed one.
         Zero copy where the loop allows; otherwise read in a thread with backpressure.
         """
-        from blazeio_server.conditional import http_timestamp  # noqa: PLC0415 - static imports responses
+        # Imported here: these modules import this one (Abort).
+        from blazeio_server.conditional import http_timestamp  # noqa: PLC0415
         from blazeio_server.file_response import Representation, file_etag, http_date, send_representation  # noqa: PLC0415
         from blazeio_server.static import content_type  # noqa: PLC0415
 

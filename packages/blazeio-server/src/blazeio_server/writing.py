@@ -328,8 +328,9 @@ class ResponseWriting(BodyReading):
             and compressible(content_type if not headers else _header(headers, "content-type", content_type))
             and not (headers and _header(headers, "content-encoding", None))
         ):
-            # RFC 9110 §12.5.5: every answer of a negotiated resource says what it varies on, the
-            # identity ones too (else a cache could hand this body to a client that asked gzip).
+            # RFC 9110 §12.5.5: "An origin server SHOULD send a Vary header field when its algorithm
+            # for selecting a representation varies based on aspects of the request message" -- on
+            # the identity answers too, so a cache keys every answer of this resource alike.
             coding = choose_encoding(self.headers.get("accept-encoding"))
             headers = dict(headers) if headers else {}
             if coding is not None:
