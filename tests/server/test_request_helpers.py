@@ -211,6 +211,30 @@ async def test_store_keys_read_as_attributes() -> None:
         assert (await ask(web, "GET", "/store"))[1] == {"seen": "/store"}
 
 
+async def test_store_keys_never_hide_the_request_and_never_outlive_it() -> None:
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def _first(r: io.BlazeioProtocol) -> None:
+        r.store = {"eof": 1, "prepare": 2, "json_data": 3, "headers": 4}
+        body = io.dumps([r.store["eof"], r.store["prepare"], r.json_data, r.headers["host"]]).encode()
+        await r.prepare({"Content-Type": "application/json", "Content-Length": len(body)}, 200)
+        await r.write(body)
+        await r.eof()
+
+    @web.add_route
+    async def _second(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.json({"json_data": hasattr(r, "json_data"), "store": r.store})
+
+    async with running(web):
+        first = request("GET", "/first").replace(b"Connection: close\r\n", b"")
+        replies = await exchange(web.port, first + request("GET", "/second"))
+    assert [(reply.status, io.loads(reply.body)) for reply in replies] == [
+        (200, [1, 2, 3, "t"]),
+        (200, {"json_data": False, "store": None}),
+    ]
+
+
 async def test_method_routes_answer_405_with_allow_and_head_uses_get() -> None:
     web = io.App("127.0.0.1", 0)
 
@@ -264,7 +288,8 @@ def test_the_request_object_has_no_getattr_hook() -> None:
     r._store = None
     r.store = {"json_data": 1, "method": "shadowed?"}
     assert r.json_data == 1
-    r.store["later"] = 2
-    assert r.later == 2
+    assert r.store["method"] == "shadowed?"
+    r.store["eof"] = 2  # added to the dict later: still never hides the request's own eof()
+    assert r.store["eof"] == 2 and callable(r.eof)
     r.store = None
     assert not hasattr(r, "json_data")

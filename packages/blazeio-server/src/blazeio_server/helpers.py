@@ -149,17 +149,32 @@ class RequestHelpers(ResponseWriting):
 
     @property
     def store(self) -> Any:
-        """Free per-request storage for the app. A dict here also reads as attributes:
-        after ``r.store = {"json_data": x}``, ``r.json_data`` is ``x`` (as the product document uses)."""
+        """Free per-request storage for the app. A dict's keys also read as attributes:
+        after ``r.store = {"json_data": x}``, ``r.json_data`` is ``x`` (as the product document uses).
+
+        A key named like anything the request already has (``eof``, ``prepare``, ``headers``...)
+        is not an attribute -- it would hide the request's own -- and stays in ``r.store`` only.
+        The attributes are the dict's keys when it is assigned: assign again after changing it.
+        """
         return self._store
 
     @store.setter
     def store(self, value: Any) -> None:
         self._store = value
-        # The dict becomes the instance __dict__, so its keys are plain attributes -- no
-        # __getattr__ hook, which would slow every attribute access on r. Slots still win.
+        # The keys go into the instance __dict__, so they are plain attributes -- no
+        # __getattr__ hook, which would slow every attribute access on r. A key that the class
+        # has would win over a method (only data descriptors such as slots beat __dict__):
+        # those are left out. A copy, so adding such a key to the store later cannot hide one.
         # (The concrete BlazeioProtocol declares the __dict__ slot; this layer does not.)
-        setattr(self, "__dict__", value if isinstance(value, dict) else {})  # noqa: B010
+        attributes: dict[str, Any] = {}
+        if isinstance(value, dict):
+            classes = type(self).__mro__
+            attributes = {
+                key: item
+                for key, item in value.items()
+                if type(key) is str and not any(key in vars(cls) for cls in classes)
+            }
+        setattr(self, "__dict__", attributes)  # noqa: B010
 
 
 def client_address(peer_host: str, headers: Headers, trusted: frozenset[str]) -> str:
