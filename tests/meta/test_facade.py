@@ -44,6 +44,14 @@ def test_the_common_export_list_is_exactly_what_is_promised() -> None:
         assert hasattr(blazeio_common, name), name
 
 
+def test_the_request_body_types_are_on_the_facade() -> None:
+    import blazeio_server
+
+    for name in ("MultipartReader", "MultipartPart", "UploadFile"):
+        assert name in blazeio_server.__all__
+        assert getattr(io, name) is getattr(blazeio_server, name)
+
+
 def test_setting_chunk_sizes_on_the_facade_really_changes_them() -> None:
     before = io.ioConf.INBOUND_CHUNK_SIZE, io.ioConf.OUTBOUND_CHUNK_SIZE
     try:

@@ -7,15 +7,16 @@ malformed input with a 400 -- never a crash, never unbounded memory.
 from __future__ import annotations
 
 import ipaddress
-from contextlib import aclosing
 from typing import Any
 
 from blazeio_common import ddict, loads
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import Headers
 from blazeio_common.urlcodec import parse_query, url_decode
-from blazeio_server.multipart import UploadFile, parse_multipart
+from blazeio_server.multipart import MultipartReader
+from blazeio_server.multipart_parser import MultipartParser, multipart_boundary
 from blazeio_server.responses import Abort
+from blazeio_server.uploads import UploadFile, read_form
 from blazeio_server.writing import ResponseWriting
 
 __all__ = ["RequestHelpers", "client_address", "is_trusted"]
@@ -85,8 +86,7 @@ class RequestHelpers(ResponseWriting):
 
     async def form_data(self, *_: Any) -> ddict:
         """``application/x-www-form-urlencoded`` or ``multipart/form-data`` (files spooled to disk)."""
-        media, _, params = self.headers.get("content-type", "").partition(";")
-        media = media.strip().lower()
+        media = self.headers.get("content-type", "").partition(";")[0].strip().lower()
         settings = self.settings
         if media == "application/x-www-form-urlencoded":
             body = await self.read_body(settings.max_body_size)
@@ -95,36 +95,39 @@ class RequestHelpers(ResponseWriting):
             except UnicodeDecodeError:
                 raise Abort("Bad Request: a urlencoded form must be ASCII", 400) from None
         if media == "multipart/form-data":
-            boundary = ""
-            for param in params.split(";"):
-                key, _, value = param.strip().partition("=")
-                if key.lower() == "boundary":
-                    boundary = value.strip('"')
-            try:
-                # aclosing: a malformed body stops the parser mid-way; the reader must stop too
-                # (then the server drains the rest), not wait for the garbage collector.
-                async with aclosing(self.pull()) as chunks:
-                    form = await parse_multipart(
-                        chunks,
-                        boundary,
-                        max_size=settings.max_form_size,
-                        max_field_size=settings.max_body_size,
-                        max_parts=settings.max_form_parts,
-                        spool_threshold=settings.spool_threshold,
-                    )
-            except ProtocolError as exc:
-                raise Abort(f"{'Payload Too Large' if exc.status_code == 413 else 'Bad Request'}: {exc}",
-                            exc.status_code) from None  # fmt: skip
-            # Uploaded files are closed (and their temporary files removed) when the request ends.
-            uploads = self._uploads = self._uploads or []
-            for value in form.values():
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, UploadFile):
-                        uploads.append(item)
+            form, uploads = await read_form(self.multipart(), settings.spool_threshold)
+            if uploads:
+                # Uploaded files are closed (and their temporary files removed) when the request ends.
+                self._uploads = (self._uploads or []) + uploads
             return form
         raise Abort(f"Unsupported Media Type: expected a form, got {media or 'no Content-Type'!r}", 415)
 
     get_form_data = form_data
+
+    def multipart(self) -> MultipartReader:
+        """``async for part in r.multipart():`` -- a ``multipart/form-data`` body part by part, as it arrives.
+
+        Each ``MultipartPart`` has ``name``, ``filename``, ``content_type``, ``headers``; ``async
+        for chunk in part``, ``await part.read()`` (small fields) and ``await part.save(path)``.
+        Nothing is kept or spooled unless asked; ``form_data()``'s limits apply (400/413), 415
+        for another Content-Type.
+        """
+        content_type = self.headers.get("content-type", "")
+        media = content_type.partition(";")[0].strip().lower()
+        if media != "multipart/form-data":
+            raise Abort(f"Unsupported Media Type: expected multipart/form-data, got {media or 'no Content-Type'!r}",
+                        415)  # fmt: skip
+        settings = self.settings
+        try:
+            parser = MultipartParser(
+                multipart_boundary(content_type),
+                max_size=settings.max_form_size,
+                max_parts=settings.max_form_parts,
+                max_part_header=settings.max_part_header_size,
+            )
+        except ProtocolError as exc:
+            raise Abort(f"Bad Request: {exc}", 400) from None
+        return MultipartReader(self.pull(), parser, settings.max_body_size)
 
     async def body_or_params(self) -> Any:
         """Query parameters for GET/HEAD/OPTIONS/DELETE or an empty body; else the body (JSON or form)."""

@@ -1,196 +1,182 @@
-"""Streaming ``multipart/form-data`` (RFC 7578): fields in memory, files spooled to disk.
+"""``async for part in r.multipart():`` -- a ``multipart/form-data`` body streamed part by part.
 
-The body is read piece by piece from ``r.pull()``; a part's bytes go to its destination as
-they arrive, keeping back only the few bytes that could begin the next delimiter. A file
-part lives in a ``SpooledTemporaryFile`` that moves to disk past ``spool_threshold`` bytes,
-so an upload is never whole in memory. Limits: total size (413), field size (413), part
-count, part-header size (400 on malformed input).
+Nothing is buffered beyond the piece that just arrived and nothing is spooled unless asked
+(``await part.save(path)``): a part's content is handed out as it arrives, so an upload relay
+forwards a file of any size in bounded memory. Parts come in order; moving to the next part
+skips the unread rest of the current one.
+
+The limits are ``form_data()``'s: ``max_form_size`` (the whole body, 413), ``max_form_parts``
+(413), ``max_part_header_size`` (400) and ``max_body_size`` for ``part.read()`` (413). A
+malformed body is a 400; either error stops the reader, and the server drains the rest.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import shutil
-import tempfile
-from collections.abc import AsyncIterator
-from typing import IO, Any
+import os
+from collections.abc import AsyncGenerator
+from types import TracebackType
+from typing import IO, NoReturn
 
-from blazeio_common import ddict
 from blazeio_common.errors import ProtocolError
+from blazeio_common.http import NEED_DATA
+from blazeio_server.filesink import FileSink
+from blazeio_server.multipart_parser import FORM_END, PART_END, Mark, MultipartParser, PartHead
+from blazeio_server.responses import Abort
 
-__all__ = ["UploadFile", "parse_multipart"]
-
-_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+__all__ = ["MultipartPart", "MultipartReader"]
 
 
-class UploadFile:
-    """One uploaded file: ``filename``, ``content_type``, ``size``, and its spooled ``file``."""
+class MultipartReader:
+    """The parts of a ``multipart/form-data`` body, in order, as they arrive (``r.multipart()``)."""
 
-    __slots__ = ("content_type", "file", "filename", "headers", "name", "size")
+    __slots__ = ("_chunks", "_error", "_field_limit", "_finished", "_index", "_open", "_parser")
 
-    def __init__(self, name: str, filename: str, content_type: str, headers: dict[str, str], spool: int) -> None:
-        self.name = name
-        self.filename = filename
-        self.content_type = content_type
-        self.headers = headers
-        self.size = 0
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=spool)  # noqa: SIM115 - owned here
+    def __init__(self, chunks: AsyncGenerator[bytes, None], parser: MultipartParser, field_limit: int) -> None:
+        self._chunks = chunks
+        self._parser = parser
+        self._field_limit = field_limit
+        # The current part by number, not by reference: a part refers to its reader, and a
+        # cycle would keep the body's reader alive (the connection waiting) until the next
+        # garbage collection when a handler stops after any part.
+        self._index = 0
+        self._open = False  # the current part has unread content
+        self._error: tuple[str, int] | None = None  # once failed: the Abort's message and status
+        self._finished = False
 
-    @property
-    def on_disk(self) -> bool:
-        """True once the upload outgrew the spool threshold and lives in a temporary file."""
-        return bool(getattr(self.file, "_rolled", False))
+    def __aiter__(self) -> MultipartReader:
+        return self
 
-    async def read(self) -> bytes:
-        self.file.seek(0)
-        return await asyncio.to_thread(self.file.read)
+    async def __anext__(self) -> MultipartPart:
+        if self._open:
+            self._open = False
+            while await self._event() is not PART_END:
+                pass
+        event = await self._event()
+        if event is FORM_END:
+            self._finished = True
+            await self.aclose()  # the server discards the epilogue
+            raise StopAsyncIteration
+        if type(event) is not PartHead:  # after a PART_END the parser gives a head or the end
+            raise AssertionError(f"unexpected multipart event {event!r}")
+        self._index += 1
+        self._open = True
+        return MultipartPart(self, event, self._index)
 
-    async def save(self, path: str) -> None:
-        """Copy the upload to ``path`` (in a thread: never blocks the loop)."""
+    async def aclose(self) -> None:
+        """Stop reading the body (the server discards what is left of it)."""
+        await self._chunks.aclose()
 
-        def copy() -> None:
-            self.file.seek(0)
-            with open(path, "wb") as out:
-                shutil.copyfileobj(self.file, out)
+    async def __aenter__(self) -> MultipartReader:
+        return self
 
-        await asyncio.to_thread(copy)
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
-    def close(self) -> None:
-        self.file.close()
+    async def _event(self) -> PartHead | bytes | Mark:
+        if self._error is not None:
+            raise Abort(*self._error)
+        if self._finished:
+            return FORM_END
+        parser = self._parser
+        try:
+            while True:
+                event = parser.next_event()
+                if event is not NEED_DATA:
+                    return event  # type: ignore[return-value]
+                chunk = await anext(self._chunks, None)
+                if chunk is None:
+                    parser.feed_eof()
+                else:
+                    parser.feed(chunk)
+        except ProtocolError as exc:
+            await self._fail(exc)
+
+    async def _fail(self, exc: ProtocolError) -> NoReturn:
+        # Stop reading at once (the server then drains or closes), and keep failing: a later
+        # call must not read on from the middle of a broken body.
+        kind = "Payload Too Large" if exc.status_code == 413 else "Bad Request"
+        self._error = (f"{kind}: {exc}", exc.status_code)
+        await self.aclose()
+        raise Abort(*self._error)
+
+
+class MultipartPart:
+    """One part: ``name``, ``filename`` (``None`` for a plain field), ``content_type``, ``headers``.
+
+    ``async for chunk in part`` yields its content as it arrives; ``await part.read()`` gives it
+    whole (for fields); ``await part.save(path)`` writes it to a file off the event loop.
+    """
+
+    __slots__ = ("_done", "_index", "_reader", "content_type", "filename", "headers", "name", "size")
+
+    def __init__(self, reader: MultipartReader, head: PartHead, index: int) -> None:
+        self._reader = reader
+        self._index = index
+        self._done = False
+        self.name = head.name
+        self.filename = head.filename
+        self.content_type = head.content_type
+        self.headers = head.headers
+        self.size = 0  # content bytes handed out so far
+
+    def __aiter__(self) -> MultipartPart:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            raise StopAsyncIteration
+        reader = self._reader
+        if self._index != reader._index or not reader._open:
+            raise RuntimeError(f"part {self.name!r} was skipped: read a part before moving to the next")
+        event = await reader._event()
+        if type(event) is bytes:
+            self.size += len(event)
+            return event
+        self._done = True  # PART_END
+        reader._open = False
+        raise StopAsyncIteration
+
+    async def read(self, limit: int | None = None) -> bytes:
+        """The rest of the content, whole: a 413 past ``limit`` bytes (``max_body_size`` by default)."""
+        if limit is None:
+            limit = self._reader._field_limit
+        pieces: list[bytes] = []
+        size = 0
+        async for chunk in self:
+            size += len(chunk)
+            if size > limit:
+                await self._reader._fail(ProtocolError(f"form field {self.name!r} larger than {limit} bytes", 413))
+            pieces.append(chunk)
+        return b"".join(pieces)
+
+    async def save(self, path: str | os.PathLike[str]) -> int:
+        """Write the rest of the content to ``path`` (opened, written and closed in a thread).
+
+        Returns the bytes written. If the body breaks off or is malformed, the incomplete file
+        is removed and the error (a 400) propagates.
+        """
+        sink = FileSink(lambda: open(path, "wb"))  # noqa: SIM115 - FileSink closes it
+        written = 0
+        try:
+            async for chunk in self:
+                written += len(chunk)
+                await sink.write(chunk)
+            await sink.finish(_close)
+        except BaseException:
+            await sink.discard(lambda file: _close_and_remove(file, path))
+            raise
+        return written
 
     def __repr__(self) -> str:
-        return f"<UploadFile {self.name}={self.filename!r} {self.size} bytes>"
+        return f"<MultipartPart {self.name!r} filename={self.filename!r} {self.content_type}>"
 
 
-def _disposition(value: str) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for match in _PARAM.finditer(";" + value.partition(";")[2]):
-        key, quoted, token = match.groups()
-        params[key.lower()] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else token
-    return params
+def _close(file: IO[bytes]) -> None:
+    file.close()
 
 
-def _add(result: ddict, name: str, value: Any) -> None:
-    if name in result:
-        existing = result[name]
-        result[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
-    else:
-        result[name] = value
-
-
-async def parse_multipart(
-    chunks: AsyncIterator[bytes],
-    boundary: str,
-    *,
-    max_size: int,
-    max_field_size: int,
-    max_parts: int,
-    spool_threshold: int,
-    max_part_header: int = 16 * 1024,
-) -> ddict:
-    """Parse a multipart body into ``{name: str | UploadFile | list[...]}``."""
-    if not boundary or len(boundary) > 70:
-        raise ProtocolError("multipart boundary missing or longer than 70 characters", 400)
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    result = ddict()
-    buf = bytearray(b"\r\n")  # so the first delimiter looks like every later one
-    total = parts = 0
-    state = "preamble"
-    name = ""
-    field: bytearray | None = None
-    upload: UploadFile | None = None
-    keep = len(delimiter) + 1
-
-    def finish_part() -> None:
-        nonlocal field, upload
-        if upload is not None:
-            upload.file.seek(0)
-            _add(result, name, upload)
-        elif field is not None:
-            _add(result, name, field.decode("utf-8", errors="replace"))
-        field = upload = None
-
-    try:
-        async for chunk in chunks:
-            total += len(chunk)
-            if total > max_size:
-                raise ProtocolError(f"form body larger than {max_size} bytes", 413)
-            buf += chunk
-            while True:
-                if state == "preamble":
-                    at = buf.find(delimiter)
-                    if at < 0:
-                        del buf[: max(0, len(buf) - keep)]
-                        break
-                    del buf[: at + len(delimiter)]
-                    state = "after-delimiter"
-                if state == "after-delimiter":
-                    if len(buf) < 2:
-                        break
-                    if buf[:2] == b"--":
-                        return result  # the close delimiter; the epilogue is ignored
-                    if buf[:2] != b"\r\n":
-                        raise ProtocolError("malformed multipart delimiter line", 400)
-                    del buf[:2]
-                    state = "headers"
-                if state == "headers":
-                    end = buf.find(b"\r\n\r\n")
-                    if end < 0:
-                        if len(buf) > max_part_header:
-                            raise ProtocolError("multipart part headers too large", 400)
-                        break
-                    parts += 1
-                    if parts > max_parts:
-                        raise ProtocolError(f"more than {max_parts} form parts", 413)
-                    headers: dict[str, str] = {}
-                    for line in buf[:end].decode("utf-8", errors="replace").split("\r\n"):
-                        key, colon, value = line.partition(":")
-                        if not colon:
-                            raise ProtocolError("malformed multipart part header", 400)
-                        headers[key.strip().lower()] = value.strip()
-                    del buf[: end + 4]
-                    params = _disposition(headers.get("content-disposition", ""))
-                    if "name" not in params:
-                        raise ProtocolError("multipart part without a name", 400)
-                    name = params["name"]
-                    if "filename" in params:
-                        upload = UploadFile(
-                            name,
-                            params["filename"],
-                            headers.get("content-type", "application/octet-stream"),
-                            headers,
-                            spool_threshold,
-                        )
-                    else:
-                        field = bytearray()
-                    state = "body"
-                if state == "body":
-                    at = buf.find(delimiter)
-                    usable = at if at >= 0 else max(0, len(buf) - keep)
-                    if usable:
-                        data = bytes(buf[:usable])
-                        del buf[:usable]
-                        if upload is not None:
-                            upload.size += len(data)
-                            upload.file.write(data)
-                        elif field is not None:
-                            field += data
-                            if len(field) > max_field_size:
-                                raise ProtocolError(f"form field {name!r} larger than {max_field_size} bytes", 413)
-                    if at < 0:
-                        break
-                    del buf[: len(delimiter)]
-                    finish_part()
-                    state = "after-delimiter"
-        raise ProtocolError("multipart body ended before its close delimiter", 400)
-    except BaseException:
-        # The caller gets no form, so it can close none of its files: close every spooled
-        # upload here (a temporary file on disk is removed with it).
-        if upload is not None:
-            upload.close()
-        for value in result.values():
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, UploadFile):
-                    item.close()
-        raise
+def _close_and_remove(file: IO[bytes], path: str | os.PathLike[str]) -> None:
+    file.close()
+    os.unlink(path)

@@ -36,6 +36,7 @@ class ServerSettings:
     - ``keepalive``: reuse connections (``App(..., with_keepalive=0)`` turns it off);
     - ``max_body_size``: bytes the whole-body helpers (``get_json``, ``text``, forms' fields) read (413);
     - ``max_form_size`` / ``max_form_parts``: a multipart body's total size (413) and part count;
+      ``max_part_header_size``: the header block of one multipart part (400 beyond);
     - ``spool_threshold``: bytes of an uploaded file kept in memory before it moves to disk;
     - ``trusted_proxies``: proxy addresses (or CIDRs) whose ``Forwarded`` / ``X-Forwarded-For``
       give ``r.ip_host``; empty by default, so those headers are never trusted;
@@ -69,6 +70,7 @@ class ServerSettings:
     max_body_size: int = 10 << 20
     max_form_size: int = 1 << 30
     max_form_parts: int = 1000
+    max_part_header_size: int = 16 * 1024
     spool_threshold: int = 1 << 20
     trusted_proxies: frozenset[str] = frozenset()
     compress: bool = False
