@@ -207,6 +207,8 @@ MALFORMED = [
     ("missing-final-boundary", b"", {}, 400, b"multipart body ended before its close delimiter"),
     ("bad-part-header", part("f", "x.bin", None, b"data") + b"--" + BOUNDARY.encode() + b"\r\nNo colon\r\n\r\nx\r\n",
      {}, 400, b"malformed multipart part header"),
+    ("part-header-over-the-limit", b"--" + BOUNDARY.encode() + b"\r\nX-Long: " + b"v" * 300 + b"\r\n\r\nx\r\n",
+     {"max_part_header_size": 200}, 400, b"multipart part headers too large"),
     ("too-many-parts", form(*[("n", None, None, b"v")] * 3), {"max_form_parts": 3}, 413, b"more than 3 form parts"),
     ("field-over-the-limit", form(("n", None, None, b"v" * 5000)), {"max_body_size": 4096}, 413,
      b"form field 'n' larger than 4096 bytes"),
