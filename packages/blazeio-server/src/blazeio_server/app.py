@@ -7,6 +7,9 @@
 From any task: ``await web`` (returns once listening), ``web.server_address``,
 ``await web.exit()`` (stops the server and lets ``runner()`` return).
 
+Start-up: the ``@web.on_startup`` hooks run in order before the socket is opened; one that
+raises stops the start with a ``StartupError`` naming it (and ``await web`` raises it too).
+
 Shutdown order (uvicorn's): stop accepting, close idle connections, let in-flight requests
 finish for up to ``shutdown_timeout`` seconds, cancel the rest, run the exit hooks.
 """
@@ -22,7 +25,7 @@ import traceback
 from collections.abc import Callable, Generator
 from typing import Any
 
-from blazeio_common import SharpEvent, ioConf, plog
+from blazeio_common import BlazeioException, SharpEvent, ioConf, plog
 from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
 from blazeio_server.routing import Router, check_method
@@ -30,7 +33,7 @@ from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
 from blazeio_server.zerocopy import SendfilePool
 
-__all__ = ["App"]
+__all__ = ["App", "StartupError"]
 
 SslOption = ssl_module.SSLContext | dict[str, str] | None
 _SWEEP_INTERVAL = 0.5  # seconds: timeouts are enforced to within this
@@ -42,6 +45,10 @@ def _ssl_context(option: SslOption) -> ssl_module.SSLContext | None:
     context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)
     context.load_cert_chain(option["certfile"], option.get("keyfile"))
     return context
+
+
+class StartupError(BlazeioException, RuntimeError):
+    """An ``on_startup`` hook failed, so the app did not start (the hook's exception is the cause)."""
 
 
 class App(Router):
@@ -73,6 +80,8 @@ class App(Router):
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []
+        self.startup_hooks: list[Callable[[], Any]] = []
+        self._start_error: StartupError | None = None
         self._server: asyncio.base_events.Server | None = None
         self._started = SharpEvent()
         self._exit_requested = SharpEvent()
@@ -89,9 +98,14 @@ class App(Router):
             host = f"[{host}]"
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
+    def _scope(self) -> tuple[Router, ...]:
+        return ()  # the app's own middleware runs in dispatch(), around everything
+
     def __await__(self) -> Generator[Any, None, App]:
-        """``await web``: wait until the server listens."""
+        """``await web``: wait until the server listens (``StartupError`` if a start-up hook failed)."""
         yield from self._started.wait().__await__()
+        if self._start_error is not None:
+            raise self._start_error
         return self
 
     async def wait_started(self) -> App:
@@ -119,6 +133,8 @@ class App(Router):
         self.closing = False
         self._exit_requested.clear()
         self._stopped.clear()
+        self._started.clear()
+        await self._run_startup_hooks()
         if sock is not None:
             server = await loop.create_server(self._protocol, sock=sock, ssl=context, backlog=self.settings.backlog)
         else:
@@ -196,6 +212,27 @@ class App(Router):
             return
         self._exit_requested.set()
         await self._stopped.wait()
+
+    def on_startup(self, hook: Callable[[], Any]) -> Callable[[], Any]:
+        """Register a (sync or async) callable run, in registration order, before the server accepts."""
+        self.startup_hooks.append(hook)
+        return hook
+
+    async def _run_startup_hooks(self) -> None:
+        self._start_error = None
+        for hook in self.startup_hooks:
+            try:
+                result = hook()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
+                name = getattr(hook, "__qualname__", repr(hook))
+                error = StartupError(f"{self.name} did not start: on_startup hook {name} raised {exc!r}")
+                error.__cause__ = exc
+                await plog.b_red("Start-up failed", error.message)
+                self._start_error = error
+                self._started.set()  # ``await web`` raises it instead of waiting for ever
+                raise error from exc
 
     def on_exit(self, hook: Callable[[], Any]) -> Callable[[], Any]:
         """Register a (sync or async) callable run at the end of shutdown."""

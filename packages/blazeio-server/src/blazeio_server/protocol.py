@@ -20,7 +20,7 @@ import logging
 import traceback
 from time import monotonic_ns, perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, Protocoltimeout, plog
 from blazeio_common.errors import ProtocolError
@@ -56,6 +56,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         "ip_port",
         "loop",
         "path",
+        "path_params",
         "peer_host",
         "query",
         "received_ns",
@@ -128,6 +129,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         if self._store is not None:
             self.store = None
         self._params = None
+        self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
         self._uploads = None
         self._staged = None
         self._encoder = None

@@ -1,8 +1,10 @@
-"""Routes and middleware: ``web.attach(Class)``, ``@web.add_route``, and dispatch.
+"""Routes, route groups and middleware: ``web.attach(...)``, ``@web.add_route``, ``url_for``, dispatch.
 
 Names map to paths as in the product document: ``_api_ip`` -> ``/api/ip``, ``__dot__`` ->
-``.``, and a ``route="/x"`` default parameter overrides the name. Paths are matched exactly
-after percent-decoding (``/a%20b`` is ``/a b``); ``/x`` and ``/x/`` are different routes.
+``.``, and a ``route="/x"`` default parameter overrides the name. A path may hold parameters,
+``/users/{id:int}`` (see ``route_patterns``), whose converted values are ``r.path_params``.
+Paths are matched after percent-decoding (``/a%20b`` is ``/a b``), segment by segment;
+``/x`` and ``/x/`` are different routes.
 
 Methods are case-sensitive (RFC 9110 §9.1): one the App does not implement (``get``, ``FOO``)
 is refused before any of this, 501, or 405 with ``Allow`` where the path has routes by method.
@@ -10,6 +12,11 @@ is refused before any of this, 501, or 405 with ``Allow`` where the path has rou
 Order: every ``before_middleware`` (attach order), then the route -- or, when no route
 matches, the ``handle_all_middleware`` chain, which stops at the first handler that
 prepared a response -- then every ``after_middleware`` in a ``finally``.
+
+Groups: ``io.Router(prefix="/api")`` has the same registration API; ``web.attach(router)``
+adds its routes under the prefix (routers nest). A group's before/after middleware wrap its
+own routes only, inside the app's; its ``handle_all_middleware`` answers unmatched paths
+under its prefix (the innermost such group), before the app's own chain.
 """
 
 from __future__ import annotations
@@ -18,17 +25,22 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote
 
 from blazeio_server.responses import Abort
+from blazeio_server.route_decorators import RouteDecorators
+from blazeio_server.route_patterns import RouteError
+from blazeio_server.route_table import ANY, RouteTable, Scope, scoped
 
 if TYPE_CHECKING:
     from blazeio_server.protocol import BlazeioProtocol
 
-__all__ = ["Router", "route_name"]
+__all__ = ["RouteError", "Router", "route_name"]
 
 Handler = Callable[["BlazeioProtocol"], Awaitable[Any]]
 F = TypeVar("F", bound=Callable[..., Any])
+# (method, path as this router sees it, handler, groups around it, name)
+RouteSpec = tuple[str, str, Handler, tuple[Scope, ...], str]
+GroupSpec = tuple[str, tuple["Router", ...]]  # (prefix as this router sees it, groups down to it)
 
 MIDDLEWARE = ("before_middleware", "after_middleware", "handle_all_middleware")
 
@@ -48,7 +60,6 @@ def _route_default(func: Callable[..., Any]) -> str | None:
     return None
 
 
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # method = token (RFC 9110 §9.1, §5.6.2)
 _METHOD = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 # The methods every App implements: RFC 9110 §9.3's and PATCH (RFC 5789). RFC 9110 §9.1: "The
@@ -63,104 +74,112 @@ def check_method(method: str) -> str:
     return method
 
 
-class MethodRoutes:
-    """The handlers of one path by method; other methods get 405 with ``Allow`` (RFC 9110 §15.5.6)."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[str, Handler] = {}
-
-    def add(self, method: str, handler: Handler, path: str) -> None:
-        if method in self.handlers:
-            raise ValueError(f"duplicate route {method} {path!r}")
-        self.handlers[method] = handler
-
-    def not_allowed(self) -> Abort:
-        """405 with the methods this path has: RFC 9110 §15.5.6 "MUST generate an Allow header field"."""
-        allowed = sorted({*self.handlers, *(("HEAD",) if "GET" in self.handlers else ())} - {"*"})
-        return Abort("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
-
-    async def __call__(self, r: BlazeioProtocol) -> None:
-        handler = self.handlers.get(r.method) or self.handlers.get("*")
-        if handler is None and r.method == "HEAD":
-            handler = self.handlers.get("GET")  # HEAD is answered as GET, without the body
-        if handler is None:
-            raise self.not_allowed()
-        await handler(r)
-
-
-class RouteDecorators:
-    """``@web.route.get("/x")``, ``.post``, ``.put``, ``.patch``, ``.delete``, ``.head``, ``.options``, ``.any``."""
-
-    def __init__(self, router: Router) -> None:
-        self._router = router
-
-    def _decorator(self, method: str, path: str) -> Callable[[F], F]:
-        def register(func: F) -> F:
-            self._router.add_method_route(method, path, func)
-            return func
-
-        return register
-
-    def get(self, path: str) -> Callable[[F], F]:
-        return self._decorator("GET", path)
-
-    def head(self, path: str) -> Callable[[F], F]:
-        return self._decorator("HEAD", path)
-
-    def post(self, path: str) -> Callable[[F], F]:
-        return self._decorator("POST", path)
-
-    def put(self, path: str) -> Callable[[F], F]:
-        return self._decorator("PUT", path)
-
-    def patch(self, path: str) -> Callable[[F], F]:
-        return self._decorator("PATCH", path)
-
-    def delete(self, path: str) -> Callable[[F], F]:
-        return self._decorator("DELETE", path)
-
-    def options(self, path: str) -> Callable[[F], F]:
-        return self._decorator("OPTIONS", path)
-
-    def any(self, path: str) -> Callable[[F], F]:
-        return self._decorator("*", path)
-
-    all = any
-
-    def __call__(self, path: str) -> Callable[[F], F]:
-        return self._decorator("*", path)
+def _prefix(prefix: str) -> str:
+    if prefix in ("", "/"):
+        return ""
+    if not prefix.startswith("/") or "{" in prefix:
+        raise RouteError(f"a router prefix is a literal path starting with '/', not {prefix!r}")
+    return prefix.rstrip("/")
 
 
 class Router:
-    """Route table and middleware chains of an ``App``."""
+    """A route table with its own middleware: the base of ``App``, and ``io.Router(prefix=...)`` for groups.
 
-    def __init__(self) -> None:
+    ``name`` (optional) qualifies its route names in the app: ``url_for("v1.list_users")``.
+    """
+
+    def __init__(self, prefix: str = "", *, name: str | None = None) -> None:
+        self.prefix = _prefix(prefix)
+        self.name = name
         self.route = RouteDecorators(self)
-        self.routes: dict[str, Handler] = {}
+        self.table = RouteTable(self._dispatch_full)
+        self.routes = self.table.exact  # path -> handler: the exact-match hot path
         # Methods requests may use; any other is refused before routing (see ``dispatch``).
         self.methods: set[str] = set(KNOWN_METHODS)
         self.before: list[Handler] = []
         self.after: list[Handler] = []
         self.handle_all: list[Handler] = []
         self.attached: list[object] = []
+        self.parent: Router | None = None
+        self.groups: list[GroupSpec] = []  # every group below, innermost (longest prefix) first
+
+    # -- registration --------------------------------------------------------------------
+    def _scope(self) -> tuple[Router, ...]:
+        """The groups whose middleware this router adds around its routes (an App runs its own)."""
+        return (self,)
 
     def _middleware(self, name: str, handler: Handler) -> bool:
         chains = {"before_middleware": self.before, "after_middleware": self.after}
         for kind in MIDDLEWARE:
             if name.endswith(kind):
                 chains.get(kind, self.handle_all).append(handler)
+                if kind != "handle_all_middleware":
+                    router: Router | None = self
+                    while router is not None:  # routes already added get wrapped now
+                        router.table.refresh()
+                        router = router.parent
                 return True
         return False
 
-    def _register(self, path: str, handler: Handler, owner: str) -> None:
+    def _lift(
+        self, child: Router, routes: list[RouteSpec], groups: list[GroupSpec]
+    ) -> tuple[list[RouteSpec], list[GroupSpec]]:
+        """Routes and groups of ``child`` as this router sees them."""
+        scope, prefix = self._scope(), self.prefix
+        qualify = (lambda name: f"{child.name}.{name}") if child.name else (lambda name: name)
+        return (
+            [
+                (method, prefix + path, handler, scope + inner, qualify(name))
+                for method, path, handler, inner, name in routes
+            ],
+            [(prefix + path, scope + inner) for path, inner in groups],
+        )
+
+    def _add(self, routes: list[RouteSpec], groups: list[GroupSpec] | None = None) -> None:
+        """Add here and to every router above; all are checked before any table changes."""
+        levels: list[tuple[Router, list[RouteSpec], list[GroupSpec]]] = [(self, routes, groups or [])]
+        while (parent := levels[-1][0].parent) is not None:
+            levels.append((parent, *parent._lift(levels[-1][0], levels[-1][1], levels[-1][2])))
+        for router, specs, _ in levels:
+            for method, path, *_ in specs:
+                router.table.check(method, path)
+        for router, specs, found in levels:
+            for spec in specs:
+                router.table.add(*spec)
+            router.groups = sorted([*router.groups, *found], key=lambda group: -len(group[0]))
+
+    def _route(self, method: str, path: str, handler: Handler, name: str | None) -> None:
         if not path.startswith("/"):
-            raise ValueError(f"route {path!r} of {owner} must start with '/'")
-        if path in self.routes:
-            raise ValueError(f"duplicate route {path!r} (from {owner})")
-        self.routes[path] = handler
+            raise RouteError(f"route {path!r} of {name} must start with '/'")
+        label = name or str(getattr(handler, "__name__", type(handler).__name__))
+        self._add([(method, self.prefix + path, handler, self._scope(), label)])
+
+    def _mount(self, router: Router) -> None:
+        ancestor: Router | None = self
+        while ancestor is not None:
+            if ancestor is router:
+                raise RouteError("a router cannot be attached inside itself")
+            ancestor = ancestor.parent
+        if router.parent is not None:
+            raise RouteError(f"router {router.prefix or '/'!r} is already attached")
+        if router._scope() == ():
+            raise RouteError("an App cannot be attached to another; use io.Router for a group")
+        routes = [(b.method, b.template.path, b.handler, b.scope, b.name) for b in router.table.bindings()]
+        groups = [(router.prefix, (router,)), *router.groups]
+        lifted = self._lift(router, routes, groups)
+        self._add(*lifted)
+        router.parent = self
+        ancestor = self
+        while ancestor is not None:  # the group's own methods are implemented by the App too
+            ancestor.methods |= router.methods
+            ancestor = ancestor.parent
 
     def attach(self, obj: Any) -> Any:
-        """Register an object's (or a class's fresh instance's) routes and middleware; returns ``obj``."""
+        """Register a router, or an object's (or a class's fresh instance's) routes and middleware; returns ``obj``."""
+        if isinstance(obj, Router):
+            self._mount(obj)
+            self.attached.append(obj)
+            return obj
         instance = obj() if inspect.isclass(obj) else obj
         self.attached.append(instance)
         owner = type(instance).__name__
@@ -178,91 +197,121 @@ class Router:
                 continue
             if "r" not in parameters:
                 continue  # as upstream: a route method takes the request as ``r``
-            self._register(_route_default(method) or route_name(name), method, f"{owner}.{name}")
+            path = _route_default(method) or route_name(name)
+            if not path.startswith("/"):
+                raise RouteError(f"route {path!r} of {owner}.{name} must start with '/'")
+            self._route(ANY, path, method, name)
         return obj
 
-    def add_method_route(self, method: str, path: str, handler: Handler) -> None:
-        """``handler`` for ``method`` requests to ``path`` (``"*"``: every method); a method
-        beyond the standard ones (WebDAV's ``PROPFIND``) is implemented from then on."""
-        if method != "*":
+    def add_method_route(self, method: str, path: str, handler: Handler, *, name: str | None = None) -> None:
+        """``handler`` for ``method`` (``*``: every method) on ``path``; a method beyond the
+        standard ones (WebDAV's ``PROPFIND``) is implemented from then on."""
+        if method != ANY:
             check_method(method)
-        existing = self.routes.get(path)
-        if existing is None:
-            existing = MethodRoutes()
-            self._register(path, existing, f"{method} {path}")
-        if not isinstance(existing, MethodRoutes):
-            raise ValueError(f"duplicate route {path!r}: already registered for every method")
-        existing.add(method, handler, path)
-        if method != "*":
-            self.methods.add(method)
+        self._route(method, path, handler, name)
+        if method != ANY:
+            router: Router | None = self
+            while router is not None:  # the App refuses methods it does not know before routing
+                router.methods.add(method)
+                router = router.parent
 
-    def add_route(self, func: F | str | None = None, route: str | None = None) -> Any:
+    def add_route(self, func: F | str | None = None, route: str | None = None, *, name: str | None = None) -> Any:
         """``@web.add_route`` (path from the name or a ``route=`` default), ``@web.add_route("/x")``
-        or ``web.add_route(f, "/x")``."""
+        or ``web.add_route(f, "/x")``; ``name="..."`` names it for ``url_for``."""
         if isinstance(func, str):  # @web.add_route("/x"), as other frameworks spell it
             if route is not None:
                 raise TypeError("add_route() got the path twice")
             func, route = None, func
         if func is None:
-            return lambda f: self.add_route(f, route)
+            return lambda f: self.add_route(f, route, name=name)
         if not callable(func):
             raise TypeError(f"add_route() needs a handler function, got {type(func).__name__}")
-        name = func.__name__
-        if route is None and self._middleware(name, func):
+        label = func.__name__
+        if route is None and self._middleware(label, func):
             return func
-        self._register(route or _route_default(func) or route_name(name), func, name)
+        self._route(ANY, route or _route_default(func) or route_name(label), func, name or label)
         return func
 
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route named ``name`` with ``params`` filled in (converted back, percent-encoded).
+
+        A name is the handler's function or method name unless ``name=`` was given; an unknown
+        name, a missing or extra parameter, or a value its converter refuses is a ``RouteError``.
+        """
+        path = self.table.template(name).render(params)
+        router = self.parent
+        while router is not None:
+            path = router.prefix + path
+            router = router.parent
+        return path
+
+    # -- dispatch -------------------------------------------------------------------------
     def dispatch(self, r: BlazeioProtocol) -> Awaitable[Any]:
         """Run the middleware chains and the route (or the handle-all chain) for ``r``.
 
         A plain def returning what to await: without before/after middleware (the hot path)
         that is the route's own awaitable -- or a lone handle-all's, such as a StaticServer's
-        -- so no coroutine stands between the server and the handler.
+        -- so no coroutine stands between the server and the handler. An exact path costs
+        one dict lookup; a pattern the quick trie walk.
         """
         if r.method not in self.methods:
-            raise self._unknown_method(r.path)
+            raise self._unknown_method(r.path, r.method)
         path = r.path
         if not (self.before or self.after or "%" in path):
             handler = self.routes.get(path)
-            if handler is None and len(self.handle_all) == 1:
-                handler = self.handle_all[0]
             if handler is not None:
                 return handler(r)
+            table = self.table
+            found = table.lookup(path, r.method) if table.patterns and path[:1] == "/" else None
+            if found:
+                binding, values = found
+                r.path_params = dict(zip(binding.names, values, strict=True))
+                return binding.target(r)
+            if found is None and len(self.handle_all) == 1 and not self.groups:
+                return self.handle_all[0](r)
         return self._dispatch_full(r)
 
-    def _unknown_method(self, path: str) -> Abort:
+    def _unknown_method(self, path: str, method: str) -> Abort:
         """RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized
         or not implemented SHOULD respond with the 501 (Not Implemented) status code." Where
         the path has routes by method, 405 lists them instead (RFC 9110 §15.5.6)."""
         try:
-            routes = self.routes.get(unquote(path, errors="strict") if "%" in path else path)
-        except UnicodeDecodeError:
-            routes = None
-        if isinstance(routes, MethodRoutes) and "*" not in routes.handlers:
-            return routes.not_allowed()
+            self.table.resolve(path, method)
+        except Abort as exc:  # 405 with Allow (or 400 for a path that is not UTF-8)
+            return exc
         return Abort("Not Implemented", 501)
 
     async def _dispatch_full(self, r: BlazeioProtocol) -> None:
         try:
             for before in self.before:
                 await before(r)
-            path = r.path
-            if "%" in path:
-                try:
-                    path = unquote(path, errors="strict")
-                except UnicodeDecodeError:
-                    raise Abort("Bad Request: the path is not valid percent-encoded UTF-8", 400) from None
-            handler = self.routes.get(path)
-            if handler is not None:
-                await handler(r)
-            elif self.handle_all:
-                for handle in self.handle_all:
-                    await handle(r)
-                    if r._prepared:
-                        break
+            found = self.table.resolve(r.path, r.method)
+            if found is not None:
+                binding, values = found
+                if values:
+                    r.path_params = dict(zip(binding.names, values, strict=True))
+                await binding.target(r)
             else:
-                raise Abort("Not Found", 404)
+                await self._no_route(r)
         finally:
             for after in self.after:
                 await after(r)
+
+    async def _no_route(self, r: BlazeioProtocol) -> None:
+        path = r.path
+        for prefix, scope in self.groups:
+            group = scope[-1]
+            if group.handle_all and path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
+                await scoped(group._handle_all_chain, scope)(r)
+                if r._prepared:
+                    return
+                break  # only the innermost group's chain; then the app's own
+        if not self.handle_all:
+            raise Abort("Not Found", 404)
+        await self._handle_all_chain(r)
+
+    async def _handle_all_chain(self, r: BlazeioProtocol) -> None:
+        for handle in self.handle_all:
+            await handle(r)
+            if r._prepared:
+                break
