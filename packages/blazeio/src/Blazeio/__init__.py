@@ -18,6 +18,7 @@ from time import perf_counter
 from typing import Any
 
 from Blazeio.__about__ import __version__
+from Blazeio.testing import TestClient
 from blazeio_client import *
 from blazeio_common import *
 from blazeio_common import ioConf
