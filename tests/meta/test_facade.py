@@ -24,6 +24,13 @@ def test_every_seed_name_of_the_common_layer_is_on_the_facade() -> None:
 
 
 def test_facade_names_are_the_very_objects_of_their_packages() -> None:
+    import blazeio_server
+    from Blazeio.testing import TestClient
+
+    assert io.Router is blazeio_server.Router
+    assert io.RouteError is blazeio_server.RouteError
+    assert io.StartupError is blazeio_server.StartupError
+    assert io.TestClient is TestClient
     assert io.ddict is blazeio_common.ddict
     assert io.ioConf is blazeio_common.ioConf
     assert io.gather is asyncio.gather
