@@ -268,14 +268,18 @@ async def test_a_group_has_a_prefix_and_middleware_of_its_own() -> None:
         calls.append("home")
         await io.Deliver.text("home")
 
+    @web.add_route
+    async def handle_all_middleware(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("app fallback", status=404)
+
     async with running(web):
         assert await routed(web, "/api/v1/users/9") == (200, {"id": 9})
         assert await routed(web, "/api/v1/status") == (200, b"ok")
         assert await routed(web, "/home") == (200, b"home")
         assert await routed(web, "/api/v1/nothing") == (404, {"error": "no such API"})
-        assert (await get(web, "/api/v2/users/9")).status == 404  # outside the prefix: the app's 404
-        assert (await get(web, "/api/v1x")).status == 404
-        assert (await get(web, "/users/9")).status == 404
+        assert await routed(web, "/api/v2/users/9") == (404, b"app fallback")  # outside the prefix
+        assert await routed(web, "/api/v1x") == (404, b"app fallback")
+        assert await routed(web, "/users/9") == (404, b"app fallback")
     assert calls == [
         "before /api/v1/users/9", "user", "after /api/v1/users/9",
         "before /api/v1/status", "after /api/v1/status",

@@ -102,6 +102,7 @@ class Router:
         self.attached: list[object] = []
         self.parent: Router | None = None
         self.groups: list[GroupSpec] = []  # every group below, innermost (longest prefix) first
+        self.group_fallbacks = False  # some group below has a handle_all_middleware
 
     # -- registration --------------------------------------------------------------------
     def _scope(self) -> tuple[Router, ...]:
@@ -113,11 +114,16 @@ class Router:
         for kind in MIDDLEWARE:
             if name.endswith(kind):
                 chains.get(kind, self.handle_all).append(handler)
-                if kind != "handle_all_middleware":
-                    router: Router | None = self
-                    while router is not None:  # routes already added get wrapped now
-                        router.table.refresh()
+                router = self.parent
+                if kind == "handle_all_middleware":
+                    while router is not None:
+                        router.group_fallbacks = True
                         router = router.parent
+                    return True
+                router = self
+                while router is not None:  # routes already added get wrapped now
+                    router.table.refresh()
+                    router = router.parent
                 return True
         return False
 
@@ -169,13 +175,17 @@ class Router:
         lifted = self._lift(router, routes, groups)
         self._add(*lifted)
         router.parent = self
-        ancestor = self
-        while ancestor is not None:  # the group's own methods are implemented by the App too
-            ancestor.methods |= router.methods
+        fallbacks = bool(router.handle_all or router.group_fallbacks)
+        ancestor: Router | None = self
+        while ancestor is not None:
+            ancestor.methods |= router.methods  # the group's own methods are implemented by the App too
+            ancestor.group_fallbacks = ancestor.group_fallbacks or fallbacks
             ancestor = ancestor.parent
 
     def attach(self, obj: Any) -> Any:
         """Register a router, or an object's (or a class's fresh instance's) routes and middleware; returns ``obj``."""
+        if inspect.isclass(obj) and issubclass(obj, Router):
+            obj = obj()
         if isinstance(obj, Router):
             self._mount(obj)
             self.attached.append(obj)
@@ -267,7 +277,7 @@ class Router:
                 binding, values = found
                 r.path_params = dict(zip(binding.names, values, strict=True))
                 return binding.target(r)
-            if found is None and len(self.handle_all) == 1 and not self.groups:
+            if found is None and len(self.handle_all) == 1 and not self.group_fallbacks:
                 return self.handle_all[0](r)
         return self._dispatch_full(r)
 
