@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from blazeio_server.responses import Abort
@@ -114,16 +114,11 @@ class Router:
         for kind in MIDDLEWARE:
             if name.endswith(kind):
                 chains.get(kind, self.handle_all).append(handler)
-                router = self.parent
-                if kind == "handle_all_middleware":
-                    while router is not None:
-                        router.group_fallbacks = True
-                        router = router.parent
-                    return True
-                router = self
-                while router is not None:  # routes already added get wrapped now
-                    router.table.refresh()
-                    router = router.parent
+                for router in self._lineage():
+                    if kind == "handle_all_middleware":
+                        router.group_fallbacks |= router is not self
+                    else:
+                        router.table.refresh()  # routes already added get wrapped now
                 return True
         return False
 
@@ -160,12 +155,16 @@ class Router:
         label = name or str(getattr(handler, "__name__", type(handler).__name__))
         self._add([(method, self.prefix + path, handler, self._scope(), label)])
 
+    def _lineage(self) -> Iterator[Router]:
+        """This router, then each router it is attached to, up to the app."""
+        router: Router | None = self
+        while router is not None:
+            yield router
+            router = router.parent
+
     def _mount(self, router: Router) -> None:
-        ancestor: Router | None = self
-        while ancestor is not None:
-            if ancestor is router:
-                raise RouteError("a router cannot be attached inside itself")
-            ancestor = ancestor.parent
+        if any(ancestor is router for ancestor in self._lineage()):
+            raise RouteError("a router cannot be attached inside itself")
         if router.parent is not None:
             raise RouteError(f"router {router.prefix or '/'!r} is already attached")
         if router._scope() == ():
@@ -176,11 +175,9 @@ class Router:
         self._add(*lifted)
         router.parent = self
         fallbacks = bool(router.handle_all or router.group_fallbacks)
-        ancestor: Router | None = self
-        while ancestor is not None:
+        for ancestor in self._lineage():
             ancestor.methods |= router.methods  # the group's own methods are implemented by the App too
-            ancestor.group_fallbacks = ancestor.group_fallbacks or fallbacks
-            ancestor = ancestor.parent
+            ancestor.group_fallbacks |= fallbacks
 
     def attach(self, obj: Any) -> Any:
         """Register a router, or an object's (or a class's fresh instance's) routes and middleware; returns ``obj``."""
@@ -220,10 +217,8 @@ class Router:
             check_method(method)
         self._route(method, path, handler, name)
         if method != ANY:
-            router: Router | None = self
-            while router is not None:  # the App refuses methods it does not know before routing
+            for router in self._lineage():  # the App refuses methods it does not know before routing
                 router.methods.add(method)
-                router = router.parent
 
     def add_route(self, func: F | str | None = None, route: str | None = None, *, name: str | None = None) -> Any:
         """``@web.add_route`` (path from the name or a ``route=`` default), ``@web.add_route("/x")``
@@ -249,10 +244,9 @@ class Router:
         name, a missing or extra parameter, or a value its converter refuses is a ``RouteError``.
         """
         path = self.table.template(name).render(params)
-        router = self.parent
-        while router is not None:
-            path = router.prefix + path
-            router = router.parent
+        for router in self._lineage():
+            if router is not self:
+                path = router.prefix + path
         return path
 
     # -- dispatch -------------------------------------------------------------------------
