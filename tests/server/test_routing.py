@@ -197,6 +197,24 @@ async def test_a_pattern_for_another_method_is_405_with_allow() -> None:
     assert missing.status == 404
 
 
+async def test_unknown_methods_on_pattern_routes_are_405_and_a_groups_own_method_is_served() -> None:
+    web = io.App("127.0.0.1", 0)
+    web.route.get("/items/{id:int}")(answering("read"))
+    dav = io.Router(prefix="/dav")
+    dav.add_method_route("PROPFIND", "/{name}", answering("propfind"))
+    web.attach(dav)
+
+    async with running(web):
+        lower = await get(web, "/items/5", "get")
+        unknown = await get(web, "/nowhere", "FOO")
+        propfind = await routed(web, "/dav/x", "PROPFIND")
+    # RFC 9110 §9.1: methods are case-sensitive; the pattern has GET only, so 405 lists it.
+    assert (lower.status, lower.headers["allow"]) == (405, "GET, HEAD")
+    assert unknown.status == 501
+    # A method registered on a group is implemented by the App it is attached to.
+    assert propfind == (200, {"route": "propfind", "params": {"name": ["str", "x"]}})
+
+
 async def test_path_params_are_empty_for_exact_routes_and_do_not_leak_across_requests() -> None:
     web = io.App("127.0.0.1", 0)
     web.add_route(answering("pattern"), "/p/{id:int}")
