@@ -28,6 +28,7 @@ from typing import Any
 from blazeio_common import BlazeioException, SharpEvent, ioConf, plog
 from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.response_heads import HeadShapes
 from blazeio_server.routing import Router, check_method
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
@@ -77,6 +78,8 @@ class App(Router):
         self.methods.update(check_method(method) for method in extra)
         self.connections: set[BlazeioProtocol] = set()
         self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
+        # prepare()'s header shapes, this App's own (a memo: see response_heads).
+        self.head_shapes = HeadShapes(self.settings)
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []

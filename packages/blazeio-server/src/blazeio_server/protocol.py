@@ -75,6 +75,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._data_waiters: list[asyncio.Future[None]] = []
         self._cork = None
         self._cork_size = 0
+        self._head_cork = False
+        self._flush_soon = self._uncork
+        self._head_shapes = app.head_shapes
         self._sendfile_pool = app.sendfile_pool
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None
@@ -139,7 +142,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         # uvloop's transports do not subclass asyncio.Transport, but have its interface.
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
-        self._write = transport.write
+        self._write = self._transport_write = transport.write
         transport.set_write_buffer_limits(self.settings.write_high_water, self.settings.write_low_water)
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):

@@ -27,6 +27,8 @@ from blazeio_common.http.writers import BodyWriter
 from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
+from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
+from blazeio_server.response_heads import HeadShapes
 from blazeio_server.zerocopy import SendfileJob, SendfilePool
 
 __all__ = ["ResponseWriting"]
@@ -35,8 +37,12 @@ __all__ = ["ResponseWriting"]
 _Fields = Mapping[str, Any] | bytes | None
 
 _CLOSE = b"Connection: close\r\n"
+_CHUNKED = b"Transfer-Encoding: chunked\r\n"
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
+# Pieces at least this large are handed to the transport as they are rather than joined with
+# what the cork holds (joining copies; for a large body the copy costs more than a second write).
+_NO_COPY = 16 * 1024
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon, backslash.
 _COOKIE_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
@@ -130,10 +136,14 @@ class ResponseWriting(BodyReading):
         "_drain_waiter",
         "_encoder",
         "_eof_sent",
+        "_flush_soon",
+        "_head_cork",
+        "_head_shapes",
         "_prepared",
         "_sendfile_pool",
         "_sse",
         "_staged",
+        "_transport_write",
         "_write",
         "_write_paused",
         "_writer",
@@ -157,6 +167,12 @@ class ResponseWriting(BodyReading):
     _encoder: Encoder | None
     _cork: list[bytes] | None
     _cork_size: int
+    _head_cork: bool
+    # Bound once per connection (no bound method made per response): the transport's write,
+    # and the end-of-turn flush a cork schedules.
+    _transport_write: Callable[[bytes | bytearray | memoryview], object]
+    _flush_soon: Callable[[], None]
+    _head_shapes: HeadShapes
     _sendfile_pool: SendfilePool
 
     def set_cookie(
@@ -227,30 +243,26 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
             raise ClientDisconnected("the client went away")
-        fields = dict(headers) if headers else {}
-        content_length: int | None = None
-        chunked = sse = False
-        coding: str | None = None
-        media: str | None = None
-        for name in list(fields):
-            key = name.lower()
-            if key == "content-encoding":
-                coding = str(fields[name]).strip().lower()
-            elif key == "content-length":
-                content_length = int(fields[name])
-            elif key == "transfer-encoding":
-                chunked = str(fields[name]).strip().lower() == "chunked"
-                if not chunked:
-                    raise LocalProtocolError("only Transfer-Encoding: chunked can be sent")
-            elif key == "content-type":
-                media = str(fields[name])
-                sse = media.split(";", 1)[0].strip().lower() == "text/event-stream"
-            elif key in ("connection", "date") or (key == "server" and self.settings.server_header is not None):
-                del fields[name]  # framing-related and automatic headers are ours to write
+        # The framing facts and validated lines of this header mapping, usually from the App's memo.
+        if headers:
+            try:
+                key: tuple[tuple[str, Any], ...] | None = tuple(headers.items())
+                shape = self._head_shapes.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable value (a list of lines): never memoised
+                key = shape = None
+            if shape is None:
+                shape = self._head_shapes.learn(key, headers)
+        else:
+            shape = EMPTY_SHAPE
+        content_length, chunked, sse, coding, media, lines, shape_fields = shape
+        # The field lines: the shape's own unless this response changes its fields.
+        fields: dict[str, Any] | None = None
+        added = b""
         no_body = self.method == "HEAD" or status < 200 or status in (204, 304)
         self._encoder = None
         if coding is None and content_length is None and self.settings.compress and compressible(media):
             # Streaming compression: one compressor for the whole response (never per write).
+            fields = dict(shape_fields)
             coding = choose_encoding(self.headers.get("accept-encoding"))
             if coding is not None:
                 fields["Content-Encoding"] = coding
@@ -258,10 +270,10 @@ class ResponseWriting(BodyReading):
         if coding in ("gzip", "br", "deflate") and not no_body and encode and content_length is None:
             self._encoder = get_encoder(coding)
             if not chunked and self.version == "1.1":
-                fields["Transfer-Encoding"] = "chunked"
+                added = _CHUNKED
                 chunked = True
         if sse and content_length is None and not chunked and self.version == "1.1":
-            fields["Transfer-Encoding"] = "chunked"
+            added = _CHUNKED
             chunked = True
         writer: BodyWriter | _NoBodyWriter
         if no_body:
@@ -271,7 +283,7 @@ class ResponseWriting(BodyReading):
                 raise LocalProtocolError("Content-Length and Transfer-Encoding: chunked together")
             if self.version == "1.0":
                 # An HTTP/1.0 client cannot read chunked framing: send raw bytes and close.
-                fields = {k: v for k, v in fields.items() if k.lower() != "transfer-encoding"}
+                fields = {k: v for k, v in (fields or shape_fields).items() if k.lower() != "transfer-encoding"}
                 self.keep_alive = False
                 writer = UntilCloseWriter()
             else:
@@ -281,10 +293,14 @@ class ResponseWriting(BodyReading):
         else:
             self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
             writer = UntilCloseWriter()
-        staged = serialise_fields(self._staged) if self._staged else b""
-        head = (
-            self._common_head(status, reason) + self._connection_header() + staged + serialise_fields(fields) + b"\r\n"
-        )
+        if fields is not None:
+            lines = serialise_fields(fields)
+        if self._staged:
+            lines = serialise_fields(self._staged) + lines
+        start = head_prefix(status, self.settings) if reason is None else self._common_head(status, reason)
+        if not self.keep_alive or self.version == "1.0":
+            start += self._connection_header()
+        head = start + lines + added + b"\r\n"
         if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self._body_complete:
             # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
             # code" or "an immediate 100 (Continue) response to encourage the client to send the
@@ -297,7 +313,18 @@ class ResponseWriting(BodyReading):
         self.status = status
         self._writer = writer
         self._sse = sse
-        self._write(head)
+        if self._cork is None:
+            # The head waits for the body written in this same turn of the loop, so a head and a
+            # body leave in one transport write; the cork's call_soon sends it alone at the end
+            # of the turn if the handler awaits something else first (and a complete body, eof,
+            # a drain, sendfile and closing flush it before they go on). _start_cork, inlined.
+            self._cork = [head]
+            self._cork_size = len(head)
+            self._write = self._corked_write
+            self._head_cork = True
+            self.loop.call_soon(self._flush_soon)
+        else:
+            self._write(head)
         if self._write_paused:
             await self._drain()
 
@@ -383,12 +410,32 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
-        encoder = self._encoder
-        if encoder is not None:
-            data = encoder.encode(bytes(data))
-            if self._sse:
-                data += encoder.flush()  # each event must reach the browser now
-        writer.send(data, self._write)
+        cork = self._cork
+        if type(writer) is ContentLengthWriter and type(data) is bytes and len(data) == writer.remaining:
+            # The whole declared body (no encoder: a Content-Length body is taken as encoded).
+            # The response is complete with it: a later write is refused, eof() has nothing left
+            # to do, and what is held (the head) leaves with it in one write -- the common
+            # prepare() + write() answered without the writer's and the cork's calls.
+            writer.remaining = 0
+            self._eof_sent = True
+            if cork is not None and self._head_cork and len(data) < _NO_COPY:
+                cork.append(data)
+                self._uncork()
+            else:
+                self._write(data)
+                if self._head_cork:
+                    self._uncork()
+        else:
+            encoder = self._encoder
+            if encoder is not None:
+                data = encoder.encode(bytes(data))
+                if self._sse:
+                    data += encoder.flush()  # each event must reach the browser now
+            writer.send(data, self._write)
+            if type(writer) is ContentLengthWriter and not writer.remaining:
+                self._eof_sent = True  # complete, as above
+                if self._head_cork:
+                    self._uncork()
         if self._write_paused:
             await self._drain()
 
@@ -503,8 +550,10 @@ class ResponseWriting(BodyReading):
         try:
             writer.finish(self._write)
         finally:
-            if isinstance(writer, UntilCloseWriter):
+            if type(writer) is UntilCloseWriter:
                 self.keep_alive = False
+            if self._head_cork:
+                self._uncork()  # the response is complete: head, body and end leave in one write
         if self._write_paused and not self._closed:
             await self._drain()
 
@@ -523,11 +572,16 @@ class ResponseWriting(BodyReading):
             self._cork = []
             self._cork_size = 0
             self._write = self._corked_write
-            asyncio.get_running_loop().call_soon(self._uncork)
+            self.loop.call_soon(self._flush_soon)
 
     def _corked_write(self, data: bytes | bytearray | memoryview) -> None:
         cork = self._cork
         if cork is None:  # flushed by a size check while a caller held this bound method
+            self.transport.write(data)
+            return
+        if len(data) >= _NO_COPY:
+            # A large piece is not copied into the held bytes: what is held goes first, then it.
+            self._uncork()
             self.transport.write(data)
             return
         chunk = data if type(data) is bytes else bytes(data)  # the caller may reuse its buffer
@@ -541,7 +595,8 @@ class ResponseWriting(BodyReading):
         if cork is None:
             return
         self._cork = None
-        self._write = write = self.transport.write
+        self._head_cork = False
+        self._write = write = self._transport_write
         if cork and not self._closed:
             write(cork[0] if len(cork) == 1 else b"".join(cork))
 
@@ -552,6 +607,8 @@ class ResponseWriting(BodyReading):
 
     async def _drain(self) -> None:
         """Wait (at 0% CPU) until the transport's buffer is below its low watermark."""
+        if self._cork is not None:
+            self._uncork()  # what is held must reach the transport before waiting on it
         while self._write_paused:
             if self._closed:
                 raise ClientDisconnected("the client went away")

@@ -139,7 +139,7 @@ class ChunkedWriter:
         if self.finished:
             return
         self.finished = True
-        write(b"0\r\n" + serialise_fields(trailers) + b"\r\n")
+        write(b"0\r\n" + serialise_fields(trailers) + b"\r\n" if trailers else b"0\r\n\r\n")
 
 
 class UntilCloseWriter:
