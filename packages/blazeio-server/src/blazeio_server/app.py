@@ -266,7 +266,7 @@ class App(Router):
     def _force_close(self) -> None:
         for connection in list(self.connections):
             connection.abort_connection()
-            task = connection._task
+            task = connection.serve_task
             if task is not None:
                 task.cancel()
 
@@ -277,14 +277,13 @@ class App(Router):
         server.close()  # stop accepting
         in_flight = []
         for connection in list(self.connections):
-            idle = not connection._handler_running and connection.receiver.buffered == 0
-            if idle and connection._served:
+            if connection.idle_between_requests:
                 connection.close()  # idle keep-alive connections go at once
             else:
                 connection.keep_alive = False  # in flight: the response says Connection: close
                 in_flight.append(connection)
-        closing = [c._task for c in self.connections if c._task is not None and c not in in_flight]
-        tasks = [c._task for c in in_flight if c._task is not None]
+        closing = [t for c in self.connections if (t := c.serve_task) is not None and c not in in_flight]
+        tasks = [t for c in in_flight if (t := c.serve_task) is not None]
         if tasks:
             await plog.yellow(
                 "Shutdown",

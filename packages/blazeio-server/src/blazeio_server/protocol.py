@@ -130,7 +130,10 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._sse = False
         self.status = 0
         if self._store is not None:
-            self.store = None
+            self._store = None
+        extra = self.__dict__  # r.store keys, and attributes a handler set on r itself
+        if extra:
+            extra.clear()  # none of them belongs to the next request
         self._params = None
         self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
         self._uploads = None
@@ -430,6 +433,16 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         """Drop the connection at once (no graceful close)."""
         if not self._closed:
             self.transport.abort()
+
+    @property
+    def serve_task(self) -> asyncio.Task[None] | None:
+        """The task serving this connection (``None`` if it was refused at once)."""
+        return self._task
+
+    @property
+    def idle_between_requests(self) -> bool:
+        """True when the connection has answered a request and waits for the next, none begun."""
+        return not self._handler_running and self.receiver.buffered == 0 and self._served > 0
 
     @property
     def is_alive(self) -> bool:

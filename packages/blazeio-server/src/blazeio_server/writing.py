@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, BinaryIO
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
@@ -24,6 +24,7 @@ from blazeio_common.http import (
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.writers import BodyWriter
+from blazeio_server.awaitables import DONE
 from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
@@ -337,6 +338,26 @@ class ResponseWriting(BodyReading):
         self._respond(status, headers, body, content_type)
         if self._write_paused:
             await self._drain()
+
+    @property
+    def prepared(self) -> bool:
+        """True once the response head was written (or is held to leave with the body)."""
+        return self._prepared
+
+    def send_whole(
+        self, status: int, headers: _Fields, body: bytes, content_type: str | None = None
+    ) -> Awaitable[None]:
+        """``respond`` for hot paths: the whole response is handed to the transport now.
+
+        A plain method: what it returns is the drain when the transport is paused, else an
+        awaitable already complete (so a response costs no coroutine of its own).
+        """
+        self._respond(status, headers, body, content_type)
+        return self._drain() if self._write_paused else DONE
+
+    def drain(self) -> Awaitable[None]:
+        """Wait until the transport takes more (what is held, such as a head, is sent first)."""
+        return self._drain() if self._write_paused or self._cork is not None else DONE
 
     def _respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
         """``respond`` without waiting for the transport to drain (callers await ``_drain`` when paused)."""
