@@ -137,3 +137,18 @@ async def test_two_apps_keep_their_own_response_header_memo() -> None:
     (second,) = parse(b"".join(await recorded(web_b)))
     assert second.headers.getlist("server") == ["mine"]
     assert web_a.head_shapes is not web_b.head_shapes
+
+
+async def test_each_app_owns_its_request_head_cache_and_size_zero_turns_it_off() -> None:
+    async def answer(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text(r.headers["x-a"])
+
+    cached, uncached = app_with(answer), io.App("127.0.0.1", 0, head_cache_size=0)
+    uncached.add_route(answer, "/answer")
+    head = b"GET /answer HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n\r\n"
+    for web in (cached, uncached):
+        replies = parse(b"".join(await recorded(web, head * 3)))
+        assert [reply.body for reply in replies] == [b"1"] * 3
+    limits = cached.settings.limits
+    assert len(cached.head_cache.table("request", limits)) == 1
+    assert not uncached.head_cache.table("request", limits)

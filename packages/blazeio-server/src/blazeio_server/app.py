@@ -26,12 +26,14 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from blazeio_common import BlazeioException, SharpEvent, ioConf, plog
+from blazeio_common.http import HeadCache
 from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
 from blazeio_server.response_heads import HeadShapes
 from blazeio_server.routing import Router, check_method
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
+from blazeio_server.writing import ResponseLines
 from blazeio_server.zerocopy import SendfilePool
 
 __all__ = ["App", "StartupError"]
@@ -78,8 +80,11 @@ class App(Router):
         self.methods.update(check_method(method) for method in extra)
         self.connections: set[BlazeioProtocol] = set()
         self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
-        # prepare()'s header shapes, this App's own (a memo: see response_heads).
-        self.head_shapes = HeadShapes(self.settings)
+        # This App's memos (no other App sees them): parsed request heads (see
+        # blazeio_common.http.head_cache) and prepare()'s header shapes (see response_heads).
+        self.head_cache = HeadCache(self.settings.head_cache_size)
+        self.head_shapes = HeadShapes(self.settings, self.settings.header_shape_cache_size)
+        self.response_lines = ResponseLines()  # Content-Type / Content-Length lines (see writing)
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []

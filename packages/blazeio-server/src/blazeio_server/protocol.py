@@ -68,7 +68,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self.app = app
         self.settings = app.settings
         self.loop = asyncio.get_running_loop()
-        self.receiver = RequestReceiver(self.settings.limits)
+        self.receiver = RequestReceiver(self.settings.limits, app.head_cache)
         self._closed = False
         self._reading_paused = False
         self._write_paused = False
@@ -78,6 +78,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._head_cork = False
         self._flush_soon = self._uncork
         self._head_shapes = app.head_shapes
+        self._content_types = app.response_lines.content_types
+        self._length_lines = app.response_lines.lengths
         self._sendfile_pool = app.sendfile_pool
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None

@@ -32,7 +32,7 @@ from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
 from blazeio_server.response_heads import HeadShapes
 from blazeio_server.zerocopy import SendfileJob, SendfilePool
 
-__all__ = ["ResponseWriting"]
+__all__ = ["ResponseLines", "ResponseWriting"]
 
 # Response header fields: a mapping, field lines already serialised, or none.
 _Fields = Mapping[str, Any] | bytes | None
@@ -87,26 +87,32 @@ class _NoBodyWriter:
         return None
 
 
-# Serialised Content-Type and Content-Length lines: an app answers a few types and, for an
-# API, a few small sizes again and again. Callers look a line up themselves (no call per
-# response) and call the builders below only on a miss.
-_CONTENT_TYPES: dict[str, bytes] = {}
-_CONTENT_TYPES_MAX = 64
-_LENGTH_LINES: dict[int, bytes] = {}
-_LENGTH_LINES_MAX = 4096
+def content_type_line(table: dict[str, bytes], content_type: str) -> bytes:
+    """The Content-Type line missing from ``table`` (a ``ResponseLines`` table), built and kept."""
+    return remember(table, content_type, serialise_fields({"Content-Type": content_type}), 64)
 
 
-def _content_type_line(content_type: str) -> bytes:
-    """The Content-Type line missing from ``_CONTENT_TYPES``, built and remembered."""
-    return remember(_CONTENT_TYPES, content_type, serialise_fields({"Content-Type": content_type}), _CONTENT_TYPES_MAX)
-
-
-def _length_line(length: int) -> bytes:
-    """The Content-Length line missing from ``_LENGTH_LINES``, built (and remembered when small)."""
+def length_line(table: dict[int, bytes], length: int) -> bytes:
+    """The Content-Length line missing from ``table``, built (and kept when small)."""
     line = b"Content-Length: %d\r\n" % length
     if length < 1 << 16:
-        remember(_LENGTH_LINES, length, line, _LENGTH_LINES_MAX)
+        remember(table, length, line, 4096)
     return line
+
+
+class ResponseLines:
+    """Serialised Content-Type and Content-Length lines, owned by one ``App``.
+
+    An app answers a few types and, for an API, a few small sizes again and again: a dict
+    lookup replaces the validation and formatting (``bench:instructions server``). Callers
+    look a line up themselves (no call per response) and call the builders above on a miss.
+    """
+
+    __slots__ = ("content_types", "lengths")
+
+    def __init__(self) -> None:
+        self.content_types: dict[str, bytes] = {}
+        self.lengths: dict[int, bytes] = {}
 
 
 def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str | None:
@@ -131,6 +137,7 @@ class ResponseWriting(BodyReading):
     """Everything that writes to the client (the layer above ``BodyReading``)."""
 
     __slots__ = (
+        "_content_types",
         "_continue_sent",
         "_cork",
         "_cork_size",
@@ -140,6 +147,7 @@ class ResponseWriting(BodyReading):
         "_flush_soon",
         "_head_cork",
         "_head_shapes",
+        "_length_lines",
         "_prepared",
         "_sendfile_pool",
         "_sse",
@@ -174,6 +182,8 @@ class ResponseWriting(BodyReading):
     _transport_write: Callable[[bytes | bytearray | memoryview], object]
     _flush_soon: Callable[[], None]
     _head_shapes: HeadShapes
+    _content_types: dict[str, bytes]  # the App's ResponseLines tables
+    _length_lines: dict[int, bytes]
     _sendfile_pool: SendfilePool
 
     def set_cookie(
@@ -335,32 +345,32 @@ class ResponseWriting(BodyReading):
         ``headers`` may be field lines already serialised by ``serialise_fields`` (a hot path
         that answers the same head repeatedly keeps them as bytes).
         """
-        self._respond(status, headers, body, content_type)
-        if self._write_paused:
-            await self._drain()
+        await self.send_whole(status, headers, body, content_type)
 
     @property
     def prepared(self) -> bool:
         """True once the response head was written (or is held to leave with the body)."""
         return self._prepared
 
-    def send_whole(
-        self, status: int, headers: _Fields, body: bytes, content_type: str | None = None
-    ) -> Awaitable[None]:
-        """``respond`` for hot paths: the whole response is handed to the transport now.
-
-        A plain method: what it returns is the drain when the transport is paused, else an
-        awaitable already complete (so a response costs no coroutine of its own).
-        """
-        self._respond(status, headers, body, content_type)
-        return self._drain() if self._write_paused else DONE
-
     def drain(self) -> Awaitable[None]:
         """Wait until the transport takes more (what is held, such as a head, is sent first)."""
         return self._drain() if self._write_paused or self._cork is not None else DONE
 
     def _respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
-        """``respond`` without waiting for the transport to drain (callers await ``_drain`` when paused)."""
+        """``send_whole`` where nothing waits for the drain (the connection closes next)."""
+        pending = self.send_whole(status, headers, body, content_type)
+        if pending is not DONE:
+            pending.close()  # type: ignore[attr-defined]  # the _drain coroutine, never started
+
+    def send_whole(
+        self, status: int, headers: _Fields, body: bytes, content_type: str | None = None
+    ) -> Awaitable[None]:
+        """``respond`` for hot paths (``Deliver``, ``StaticServer``): the whole response, handed
+        to the transport now, in one write.
+
+        A plain method: what it returns is the drain when the transport is paused, else an
+        awaitable already complete (so a response costs no coroutine of its own).
+        """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
@@ -368,7 +378,7 @@ class ResponseWriting(BodyReading):
         settings = self.settings
         if isinstance(headers, bytes):
             self._write_whole(status, headers, body)
-            return
+            return self._drain() if self._write_paused else DONE
         if (
             settings.compress
             and len(body) >= settings.compress_min_size
@@ -398,8 +408,10 @@ class ResponseWriting(BodyReading):
         else:
             extra = b""
             if content_type is not None:  # the lookup inline: the miss path alone is a call
-                extra = _CONTENT_TYPES.get(content_type) or _content_type_line(content_type)
+                types = self._content_types
+                extra = types.get(content_type) or content_type_line(types, content_type)
         self._write_whole(status, extra, body)
+        return self._drain() if self._write_paused else DONE
 
     def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
         """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
@@ -408,7 +420,8 @@ class ResponseWriting(BodyReading):
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
         length = b""
         if status >= 200 and status != 204:
-            length = _LENGTH_LINES.get(len(body)) or _length_line(len(body))
+            lengths = self._length_lines
+            length = lengths.get(len(body)) or length_line(lengths, len(body))
         prefix = head_prefix(status, self.settings)
         self._prepared = self._eof_sent = True
         self.status = status

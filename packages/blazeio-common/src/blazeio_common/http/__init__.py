@@ -18,6 +18,7 @@ from blazeio_common.http.events import (
     Response,
 )
 from blazeio_common.http.framing import keeps_alive, parse_content_length
+from blazeio_common.http.head_cache import HeadCache
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
 from blazeio_common.http.receive import RequestReceiver, ResponseReceiver
@@ -43,6 +44,7 @@ __all__ = [
     "Data",
     "DecompressionError",
     "EndOfMessage",
+    "HeadCache",
     "Headers",
     "IncompleteBody",
     "InformationalResponse",
