@@ -152,3 +152,15 @@ async def test_each_app_owns_its_request_head_cache_and_size_zero_turns_it_off()
     limits = cached.settings.limits
     assert len(cached.head_cache.table("request", limits)) == 1
     assert not uncached.head_cache.table("request", limits)
+
+
+async def test_a_carriage_return_in_event_data_cannot_start_a_field_of_its_own() -> None:
+    # HTML §9.2.6: a lone CR ends a line, so "a\rid: x" sent raw would set the event's id.
+    async def answer(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "text/event-stream"}, 200)
+        await r.send_event("a\rid: x")
+        await r.write("b\revent: y")
+        await r.eof()
+
+    (reply,) = parse(b"".join(await recorded(app_with(answer))))
+    assert reply.body == b"data: a\ndata: id: x\n\ndata: b\ndata: event: y\n\n"

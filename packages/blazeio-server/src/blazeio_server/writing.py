@@ -57,8 +57,16 @@ def _sse_frame(data: Any) -> bytes:
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if raw.startswith(_SSE_FIELDS):
         return raw if raw.endswith(b"\n\n") else raw.rstrip(b"\n") + b"\n\n"
-    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    # HTML §9.2.6: a line ends at CRLF, LF or CR -- a lone CR must not start a field of its own.
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
     return b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
+
+
+def _lines(text: str) -> list[str]:
+    # HTML §9.2.6: "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
+    # (CRLF) character pair, a single U+000A LINE FEED (LF) character, or a single U+000D
+    # CARRIAGE RETURN (CR) character": a lone CR in data must not start a field of its own.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _one_line(value: str) -> str:
@@ -554,17 +562,41 @@ class ResponseWriting(BodyReading):
         self, data: Any = None, *, event: str | None = None, id: str | None = None, retry: int | None = None
     ) -> None:
         """One server-sent event (HTML living standard §9.2): multi-line data, event name, id, retry."""
-        lines: list[str] = []
-        if event is not None:
-            lines.append(f"event: {_one_line(event)}")
-        if id is not None:
-            lines.append(f"id: {_one_line(id)}")
-        if retry is not None:
-            lines.append(f"retry: {int(retry)}")
-        if data is not None:
-            text = dumps(data, indent=0) if isinstance(data, (dict, list)) else str(data)
-            lines.extend(f"data: {line}" for line in text.replace("\r\n", "\n").split("\n"))
-        await self.write(("\n".join(lines) + "\n\n").encode())
+        if (
+            event is None
+            and id is None
+            and retry is None
+            and type(data) is str
+            and "\n" not in data
+            and "\r" not in data
+        ):
+            frame = ("data: " + data + "\n\n").encode()  # the common event: one line of text
+        else:
+            lines: list[str] = []
+            if event is not None:
+                lines.append(f"event: {_one_line(event)}")
+            if id is not None:
+                lines.append(f"id: {_one_line(id)}")
+            if retry is not None:
+                lines.append(f"retry: {int(retry)}")
+            if data is not None:
+                text = dumps(data, indent=0) if isinstance(data, (dict, list)) else str(data)
+                lines.extend(f"data: {line}" for line in _lines(text))
+            frame = ("\n".join(lines) + "\n\n").encode()
+        writer = self._writer
+        if (
+            type(writer) is not ChunkedWriter
+            or not self._sse
+            or self._encoder is not None
+            or self._closed
+            or self._eof_sent
+        ):
+            await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
+            return
+        # An SSE response on HTTP/1.1 (chunked, no encoder): the event is framed already.
+        writer.send(frame, self._write)
+        if self._write_paused:
+            await self._drain()
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
