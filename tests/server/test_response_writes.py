@@ -164,3 +164,18 @@ async def test_a_carriage_return_in_event_data_cannot_start_a_field_of_its_own()
 
     (reply,) = parse(b"".join(await recorded(app_with(answer))))
     assert reply.body == b"data: a\ndata: id: x\n\ndata: b\ndata: event: y\n\n"
+
+
+async def test_a_large_body_piece_leaves_beside_the_head_not_copied_into_it() -> None:
+    body = bytes(range(256)) * 256  # 64 KiB
+
+    async def answer(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked"}, 200)
+        await r.write(body)
+        await r.eof()
+
+    writes = await recorded(app_with(answer))
+    assert writes[0].endswith(b"\r\n\r\n") and body not in writes[0]  # the head alone
+    assert body in writes  # the piece itself, never joined with other bytes
+    (reply,) = parse(b"".join(writes))
+    assert reply.body == body

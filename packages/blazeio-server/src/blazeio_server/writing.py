@@ -41,8 +41,8 @@ _CLOSE = b"Connection: close\r\n"
 _CHUNKED = b"Transfer-Encoding: chunked\r\n"
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
-# Pieces at least this large are handed to the transport as they are rather than joined with
-# what the cork holds (joining copies; for a large body the copy costs more than a second write).
+# Body pieces at least this large are handed to the transport as they are rather than joined
+# with a held head (joining copies; for a large body the copy costs more than a second write).
 _NO_COPY = 16 * 1024
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon, backslash.
@@ -473,6 +473,8 @@ class ResponseWriting(BodyReading):
                 data = encoder.encode(bytes(data))
                 if self._sse:
                     data += encoder.flush()  # each event must reach the browser now
+            if self._head_cork and len(data) >= _NO_COPY:
+                self._uncork()  # a large piece is not copied into the held head: the head goes first
             writer.send(data, self._write)
             if type(writer) is ContentLengthWriter and not writer.remaining:
                 self._eof_sent = True  # complete, as above
@@ -643,11 +645,6 @@ class ResponseWriting(BodyReading):
     def _corked_write(self, data: bytes | bytearray | memoryview) -> None:
         cork = self._cork
         if cork is None:  # flushed by a size check while a caller held this bound method
-            self.transport.write(data)
-            return
-        if len(data) >= _NO_COPY:
-            # A large piece is not copied into the held bytes: what is held goes first, then it.
-            self._uncork()
             self.transport.write(data)
             return
         chunk = data if type(data) is bytes else bytes(data)  # the caller may reuse its buffer
