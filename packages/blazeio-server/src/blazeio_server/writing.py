@@ -23,7 +23,9 @@ from blazeio_common.http import (
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import Encoder
-from blazeio_common.http.writers import BodyWriter
+from blazeio_common.http.framing import CHUNKED, CONTENT_LENGTH, NO_BODY
+from blazeio_common.http.send_framing import send_framing
+from blazeio_common.http.writers import BodyWriter, NoBodyWriter
 from blazeio_server.awaitables import DONE
 from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
@@ -39,6 +41,7 @@ _Fields = Mapping[str, Any] | bytes | None
 
 _CLOSE = b"Connection: close\r\n"
 _CHUNKED = b"Transfer-Encoding: chunked\r\n"
+_NO_BODY = NoBodyWriter()  # holds no state: one for every response without content
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
 # Body pieces at least this large are handed to the transport as they are rather than joined
@@ -81,18 +84,6 @@ async def _one_shot(coding: str, data: bytes) -> bytes:
         return encoder.encode(data) + encoder.finish()
 
     return run() if len(data) < 64 * 1024 else await asyncio.to_thread(run)
-
-
-class _NoBodyWriter:
-    """HEAD, 1xx, 204, 304: the head says what the body would be; the bytes never go out."""
-
-    __slots__ = ()
-
-    def send(self, data: bytes | bytearray | memoryview, write: Callable[..., object]) -> None:
-        return None
-
-    def finish(self, write: Callable[..., object]) -> None:
-        return None
 
 
 def content_type_line(table: dict[str, bytes], content_type: str) -> bytes:
@@ -174,7 +165,7 @@ class ResponseWriting(BodyReading):
     status: int
     _prepared: bool
     _eof_sent: bool
-    _writer: BodyWriter | _NoBodyWriter | None
+    _writer: BodyWriter | None
     _sse: bool
     _write: Callable[[bytes | bytearray | memoryview], object]
     _write_paused: bool
@@ -294,22 +285,20 @@ class ResponseWriting(BodyReading):
         if sse and content_length is None and not chunked and self.version == "1.1":
             added = _CHUNKED
             chunked = True
-        writer: BodyWriter | _NoBodyWriter
-        if no_body:
-            writer = _NoBodyWriter()
-        elif chunked:
-            if content_length is not None:
-                raise LocalProtocolError("Content-Length and Transfer-Encoding: chunked together")
-            if self.version == "1.0":
-                # An HTTP/1.0 client cannot read chunked framing: send raw bytes and close.
-                fields = {k: v for k, v in (fields or shape_fields).items() if k.lower() != "transfer-encoding"}
-                self.keep_alive = False
-                writer = UntilCloseWriter()
-            else:
-                writer = ChunkedWriter()
-        elif content_length is not None:
-            writer = ContentLengthWriter(content_length)
+        # The framing, as blazeio_common.http decides it for any message we send.
+        framing = send_framing(content_length, chunked, self.version, self.method, status)
+        writer: BodyWriter
+        if framing is CONTENT_LENGTH:
+            writer = ContentLengthWriter(content_length)  # type: ignore[arg-type]  # set for this framing
+        elif framing is CHUNKED:
+            writer = ChunkedWriter()
+        elif framing is NO_BODY:
+            writer = _NO_BODY
         else:
+            if chunked:
+                # HTTP/1.0: no chunked framing on the wire, and no Transfer-Encoding line either.
+                fields = {k: v for k, v in (fields or shape_fields).items() if k.lower() != "transfer-encoding"}
+                added = b""
             self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
             writer = UntilCloseWriter()
         if fields is not None:
