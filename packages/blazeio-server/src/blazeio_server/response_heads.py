@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from blazeio_common import LocalProtocolError
-from blazeio_common.http import serialise_fields
+from blazeio_common.http import send_framing, serialise_fields
 from blazeio_server.settings import ServerSettings
 
 __all__ = ["HeadShape", "HeadShapes", "classify"]
@@ -37,6 +37,9 @@ class HeadShape(NamedTuple):
     media: str | None
     lines: bytes
     fields: dict[str, Any]
+    # send_framing() for the common response: 200 to an HTTP/1.1 request other than HEAD, with
+    # no Transfer-Encoding added by the server (None: these headers cannot be sent as they are).
+    framing: str | None
 
 
 def classify(headers: Mapping[str, Any], drop_server: bool) -> HeadShape:
@@ -62,7 +65,11 @@ def classify(headers: Mapping[str, Any], drop_server: bool) -> HeadShape:
         elif key in ("connection", "date") or (key == "server" and drop_server):
             del fields[name]  # framing-related and automatic headers are ours to write
     # serialise_fields validates every name and value (LocalProtocolError): nothing invalid is kept.
-    return HeadShape(content_length, chunked, sse, coding, media, serialise_fields(fields), fields)
+    try:
+        framing: str | None = send_framing(content_length, chunked, "1.1", "GET", 200)
+    except LocalProtocolError:
+        framing = None  # Content-Length and chunked together: refused unless nothing is sent
+    return HeadShape(content_length, chunked, sse, coding, media, serialise_fields(fields), fields, framing)
 
 
 EMPTY = classify({}, False)

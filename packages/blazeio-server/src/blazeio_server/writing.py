@@ -264,7 +264,7 @@ class ResponseWriting(BodyReading):
                 shape = self._head_shapes.learn(key, headers)
         else:
             shape = EMPTY_SHAPE
-        content_length, chunked, sse, coding, media, lines, shape_fields = shape
+        content_length, chunked, sse, coding, media, lines, shape_fields, framing = shape
         # The field lines: the shape's own unless this response changes its fields.
         fields: dict[str, Any] | None = None
         added = b""
@@ -285,8 +285,10 @@ class ResponseWriting(BodyReading):
         if sse and content_length is None and not chunked and self.version == "1.1":
             added = _CHUNKED
             chunked = True
-        # The framing, as blazeio_common.http decides it for any message we send.
-        framing = send_framing(content_length, chunked, self.version, self.method, status)
+        # The framing, as blazeio_common.http decides it for any message we send: remembered
+        # with the header shape for the common response (a call less), else asked now.
+        if framing is None or added or status != 200 or self.method == "HEAD" or self.version != "1.1":
+            framing = send_framing(content_length, chunked, self.version, self.method, status)
         writer: BodyWriter
         if framing is CONTENT_LENGTH:
             writer = ContentLengthWriter(content_length)  # type: ignore[arg-type]  # set for this framing
