@@ -20,13 +20,12 @@ import random
 import socket
 import time
 from collections.abc import Iterable
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-
-from blazeio_common.errors import BlazeioException, IncompleteBody
 
 from blazeio_client.connection import ConnectError, ProxyError
 from blazeio_client.timeouts import ConnectTimeout, PoolTimeout
+from blazeio_common.errors import BlazeioException, IncompleteBody
 
 __all__ = ["IDEMPOTENT_METHODS", "Retry", "RetrySettingError", "parse_retry_after"]
 
@@ -118,7 +117,7 @@ class Retry:
             seconds = parse_retry_after(retry_after, now)
             if seconds is not None:
                 return min(seconds, self.max_retry_after)
-        wait = min(self.backoff * 2 ** max(attempt - 1, 0), self.max_backoff)
+        wait: float = min(self.backoff * 2.0 ** max(attempt - 1, 0), self.max_backoff)
         if self.jitter:
             wait += random.uniform(0, self.jitter)
         return wait
@@ -142,6 +141,6 @@ def parse_retry_after(value: str, now: float | None = None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # an asctime-date has no zone: HTTP-dates are UTC (RFC 9110 §5.6.7)
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     now = time.time() if now is None else now
     return max(when.timestamp() - now, 0.0)
