@@ -382,7 +382,8 @@ def test_lookups_by_name_are_unambiguous_or_an_error() -> None:
     assert jar.get("sid", domain="two.test") == "2"
     assert jar.get("sid", domain="TWO.test", path="/") == "2"
     assert jar.get("sid", domain="three.test") is None
-    assert jar.get("missing", "fallback") == "fallback"
+    assert jar.get("missing", default="fallback") == "fallback"
+    assert jar.get("sid", "one.test") == "1"
     with pytest.raises(KeyError):
         jar["missing"]
 

@@ -265,11 +265,12 @@ class CookieJar:
         return cookie
 
     def get(
-        self, name: str, default: str | None = None, *, domain: str | None = None, path: str | None = None
+        self, name: str, domain: str | None = None, path: str | None = None, *, default: str | None = None
     ) -> str | None:
         """The value of the one cookie called ``name`` (optionally on ``domain``/``path``), else ``default``.
 
-        Raises ``CookieConflict`` when several cookies match.
+        Raises ``CookieConflict`` when several cookies match. (``domain`` comes second, as in
+        ``delete``; the default is keyword-only so that ``get(name, domain)`` cannot mean it.)
         """
         matches = self._find(name, domain, path)
         if len(matches) > 1:
