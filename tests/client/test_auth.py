@@ -39,6 +39,14 @@ def test_token68_schemes_bare_schemes_and_empty_list_elements_are_parsed() -> No
     ]
 
 
+def test_a_token68_may_end_in_a_single_padding_equals_sign() -> None:
+    assert parse_challenges(["Negotiate YQ=, Basic realm=x", "NTLM TlRMTVNTUAACAAAADAAMADgAAAA="]) == [
+        Challenge("negotiate", token68="YQ="),
+        Challenge("basic", {"realm": "x"}),
+        Challenge("ntlm", token68="TlRMTVNTUAACAAAADAAMADgAAAA="),
+    ]
+
+
 def test_quoted_strings_may_hold_commas_equals_and_backslashes() -> None:
     [challenge] = parse_challenges(['Digest realm="a, b=c \\\\ d", nonce="x"'])
     assert challenge.params == {"realm": "a, b=c \\ d", "nonce": "x"}
@@ -49,7 +57,7 @@ def test_quoted_strings_may_hold_commas_equals_and_backslashes() -> None:
     [
         'Digest realm="unterminated',
         'Digest realm="a", realm="b"',  # "Each parameter name MUST only occur once per challenge."
-        "Digest realm=",
+        'Digest realm=, nonce="x"',  # "realm=" is a token68, then a stray parameter
         "Basic=abc",
         'Digest realm="a" nonce="b"',
         "Negotiate abc== def",

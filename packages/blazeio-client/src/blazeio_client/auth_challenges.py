@@ -93,13 +93,20 @@ class _Parser:
         return match[0]
 
     def starts_param(self) -> bool:
-        """Whether a ``token BWS "="`` follows (not ``==``, which ends a token68)."""
+        """Whether ``token BWS "=" BWS`` and a value follow: ``abc=`` or ``abc==`` end a token68."""
         match = _TOKEN.match(self.text, self.pos)
         if match is None:
             return False
-        rest = _OWS.match(self.text, match.end())
-        end = rest.end() if rest else match.end()
-        return self.text.startswith("=", end) and not self.text.startswith("==", end)
+        end = self.ows_end(match.end())
+        if not self.text.startswith("=", end) or self.text.startswith("==", end):
+            return False
+        after = self.ows_end(end + 1)
+        return after < len(self.text) and self.text[after] != ","
+
+    def ows_end(self, pos: int) -> int:
+        while pos < len(self.text) and self.text[pos] in " \t":
+            pos += 1
+        return pos
 
     def challenges(self) -> list[Challenge]:
         found: list[Challenge] = []

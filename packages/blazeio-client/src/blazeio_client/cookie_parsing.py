@@ -70,11 +70,6 @@ class Cookie:
     def expired(self, now: float) -> bool:
         return self.expires is not None and self.expires <= now
 
-    def matches_host(self, host: str) -> bool:
-        if self.host_only:
-            return host == self.domain or not self.domain
-        return domain_match(host, self.domain)
-
 
 @dataclass(slots=True)
 class ParsedCookie:
