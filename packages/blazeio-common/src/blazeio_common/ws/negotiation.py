@@ -98,6 +98,10 @@ def _read_params(params: list[tuple[str, str | None]]) -> dict[str, str | None] 
             return None
         if value is not None and value not in _BITS:
             return None
+        # §7.1.2.1: server_max_window_bits "has a decimal integer value"; only the client's
+        # may come without one, in an offer.
+        if name == "server_max_window_bits" and value is None:
+            return None
         seen[name] = value
     return seen
 
