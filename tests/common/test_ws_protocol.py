@@ -101,12 +101,23 @@ def test_protocol_violations_fail_the_connection_with_1002(data: bytes) -> None:
     assert close_code_of(event.data) == 1002
 
 
-def test_a_client_fails_on_a_masked_frame_from_the_server() -> None:
-    conn = WebSocketConnection("client", mask_key=lambda: KEY)
-    conn.receive_data(frame(0x81, b"Hello"))
+@pytest.mark.parametrize("size", [0, 1, 2, 5, 125, 126, 65536])
+@pytest.mark.parametrize("first", [0x81, 0x82, 0x01, 0x89])
+def test_a_client_fails_on_a_masked_frame_from_the_server(first: int, size: int) -> None:
+    conn = WebSocketConnection("client", mask_key=lambda: KEY, max_message_size=None)
+    conn.receive_data(frame(first, b"x" * min(size, 125 if first == 0x89 else size)))
     (event,) = conn.events()
     assert isinstance(event, ProtocolViolation) and event.code == 1002
     assert event.data[1] & 0x80, "the client's close frame is masked too"
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 5, 125, 126, 65536])
+@pytest.mark.parametrize("first", [0x81, 0x82, 0x01, 0x89])
+def test_a_server_fails_on_an_unmasked_frame_of_any_kind_and_length(first: int, size: int) -> None:
+    conn = WebSocketConnection("server", max_message_size=None)
+    conn.receive_data(frame(first, b"x" * min(size, 125 if first == 0x89 else size), masked=False))
+    (event,) = conn.events()
+    assert isinstance(event, ProtocolViolation) and event.code == 1002
 
 
 def test_rsv1_on_a_continuation_or_control_frame_fails_even_with_deflate() -> None:
@@ -120,6 +131,12 @@ def test_rsv1_on_a_continuation_or_control_frame_fails_even_with_deflate() -> No
 def test_valid_close_codes_are_received(code: int) -> None:
     conn = WebSocketConnection("server")
     assert feed(conn, [frame(0x88, code.to_bytes(2, "big") + b"bye")]) == [CloseReceived(code, "bye")]
+
+
+def test_a_one_byte_close_payload_is_named_in_the_close_reason() -> None:
+    event = violation(frame(0x88, b"\xe8"))
+    assert (event.code, event.reason) == (1002, "a close payload of one byte")
+    assert event.data == b"\x88\x1d\x03\xea" + b"a close payload of one byte"
 
 
 def test_a_close_reason_that_is_not_utf8_fails_with_1007() -> None:

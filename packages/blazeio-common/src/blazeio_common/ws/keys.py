@@ -32,7 +32,9 @@ def is_valid_key(key: str) -> bool:
     RFC 6455 §4.2.1: "A |Sec-WebSocket-Key| header field with a base64-encoded value that,
     when decoded, is 16 bytes in length."
     """
-    if len(key) != 24:  # 16 bytes always encode to 22 characters and "=="
+    # 16 bytes always encode to 22 characters and "=="; checked first so that an oversized
+    # header value is refused without decoding it.
+    if len(key) != 24:
         return False
     try:
         return len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
