@@ -120,7 +120,7 @@ class MessageReader:
             # its event here, without the general machinery below. Same checks, same result.
             first, second = buf[0], buf[1]
             length = second & 0x7F
-            if (first == 0x81 or first == 0x82) and length <= self._small and (second >= 0x80) is self._masked:
+            if first in (0x81, 0x82) and length <= self._small and (second >= 0x80) is self._masked:
                 end = length + (6 if self._masked else 2)
                 if len(buf) >= end:
                     payload = mask(buf[6:end], bytes(buf[2:6])) if self._masked else bytes(buf[2:end])
