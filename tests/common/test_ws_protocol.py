@@ -127,6 +127,21 @@ def test_rsv1_on_a_continuation_or_control_frame_fails_even_with_deflate() -> No
     assert violation(frame(0xE1, b"x"), deflate=params).code == 1002  # RSV2 is never defined
 
 
+@pytest.mark.parametrize("length", [b"\x7e\x00\x05", b"\x7f\x00\x00\x00\x00\x00\x00\x00\x05"], ids=["16-bit", "64-bit"])
+def test_a_non_minimal_length_encoding_is_accepted(length: bytes) -> None:
+    # RFC 6455 §5.2 says "the minimal number of bytes MUST be used"; like Autobahn's peers
+    # we are lenient here: the length is unambiguous either way.
+    conn = WebSocketConnection("server")
+    wire = frame(0x81, b"Hello", length=length)
+    assert feed(conn, [wire[i : i + 1] for i in range(len(wire))]) == [TextMessage("Hello")]
+
+
+def test_memoryview_and_bytearray_input_is_accepted() -> None:
+    conn = WebSocketConnection("server")
+    wire = frame(0x82, b"abc") + frame(0x82, b"def")
+    assert feed(conn, [memoryview(wire)[:7], bytearray(wire[7:])]) == [BytesMessage(b"abc"), BytesMessage(b"def")]
+
+
 @pytest.mark.parametrize("code", [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999])
 def test_valid_close_codes_are_received(code: int) -> None:
     conn = WebSocketConnection("server")
@@ -377,3 +392,19 @@ def test_the_websocket_codec_is_sans_io() -> None:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"asyncio", "socket", "ssl"}]
     assert WS_PACKAGE.is_dir() and offenders == []
+
+
+def test_the_websocket_package_exports_its_api() -> None:
+    from blazeio_common import ws
+
+    assert sorted(ws.__all__) == sorted(
+        [
+            *("validate_upgrade", "UpgradeRequest", "ClientHandshake", "Accepted", "HandshakeError"),
+            *("DeflateOptions", "DeflateParameters", "make_key", "is_valid_key", "accept_value"),
+            *("WebSocketConnection", "State", "DEFAULT_MAX_MESSAGE_SIZE", "Event", "TextMessage", "BytesMessage"),
+            *("Ping", "Pong", "CloseReceived", "ProtocolViolation", "NORMAL_CLOSURE", "GOING_AWAY"),
+            *("PROTOCOL_ERROR", "INVALID_DATA", "POLICY_VIOLATION", "MESSAGE_TOO_BIG", "INTERNAL_ERROR"),
+            *("NO_STATUS_RECEIVED", "ABNORMAL_CLOSURE", "is_sendable_close_code", "mask"),
+        ]
+    )
+    assert all(getattr(ws, name) is not None for name in ws.__all__)

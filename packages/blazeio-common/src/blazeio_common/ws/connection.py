@@ -92,7 +92,7 @@ class WebSocketConnection:
         self._sending_compressed = False
 
     # -- receiving --------------------------------------------------------------------
-    def receive_data(self, data: bytes) -> None:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Bytes from the peer; ignored once nothing more can be received."""
         self._reader.feed(data)
 

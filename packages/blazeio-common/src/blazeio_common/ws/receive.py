@@ -105,7 +105,7 @@ class MessageReader:
         self._draining = False
         self._drain_final = False
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         if not self._done:
             self._buf += data
 
