@@ -142,7 +142,7 @@ class MessageReader:
             elif self._opcode >= OP_CLOSE:
                 if len(self._buf) < self._remaining:
                     return None
-                return self._control(self._take(self._remaining))
+                event = self._control(self._take(self._remaining))
             elif self._remaining and not self._buf:
                 return None
             else:
