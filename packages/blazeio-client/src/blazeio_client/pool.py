@@ -31,6 +31,19 @@ class Pool:
         self._total = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_loop: asyncio.AbstractEventLoop | None = None
+        self._default_tls: ssl.SSLContext | None = None
+
+    @property
+    def default_tls(self) -> ssl.SSLContext:
+        """The verified TLS context of ``https://`` requests without ``ssl=``: one per pool.
+
+        Connections are keyed by their context, so one context shared by every such request is
+        what lets them reuse connections (and it loads the trust store once, not per request).
+        """
+        context = self._default_tls
+        if context is None:
+            context = self._default_tls = ssl.create_default_context()
+        return context
 
     def key(self, scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
         loop = asyncio.get_running_loop()
@@ -38,6 +51,7 @@ class Pool:
             # Connections of an ended loop can only be left over when another loop runs now.
             self._last_loop = loop
             self._purge_closed_loops()
+        # A context's id is stable while the key has connections: each holds its context.
         return (id(loop), scheme, host, port, id(tls) if tls is not None else 0, proxy)
 
     def take_idle(self, key: Key) -> ClientConnection | None:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
-from blazeio_client.connection import ClientConnection
+from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.pool import Key, Pool
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.url import URL
@@ -86,6 +86,8 @@ class Session:
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
+    _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
     status_code = 0
     reason_phrase = ""
     received_len = 0
@@ -132,7 +134,17 @@ class Session:
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
         self.proxy = _proxy(proxy) if proxy else None
-        self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
+        if ssl is not None:
+            self._ssl = ssl
+        if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
+            self._tls = self._context_for(self.url)
+
+    def _context_for(self, url: URL) -> ssl_module.SSLContext | None:
+        """The TLS context for ``url``: none for http:// (even with ``ssl=``), else the program's
+        own or the pool's shared default (so connections are reused)."""
+        if not url.tls:
+            return None
+        return self._ssl if self._ssl is not None else self.pool.default_tls
 
     # Made when first needed: a request without headers of its own has none until it is sent.
     @property
@@ -366,11 +378,8 @@ class Session:
             # Credentials never follow a redirect to another origin.
             for name in ("authorization", "cookie", "proxy-authorization"):
                 self.request_headers.pop(name, None)
-            self.request_headers.pop("host", None)
-            if self.url.tls and self._tls is None:
-                self._tls = ssl_module.create_default_context()
-        else:
-            self.request_headers.pop("host", None)
+        self.request_headers.pop("host", None)
+        self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
         self._response = None
         self._response_done = False
         self.received_len = 0
@@ -562,6 +571,8 @@ class Session:
                     if self._request_done:
                         await self._read_head()
                     return self
+                except (ConnectError, ProxyError):
+                    raise  # a redirect's new connection could not be made: not a lost one
                 except (ServerDisconnected, ConnectionError, IncompleteBody) as exc:
                     # A pooled connection the server had already closed: retry once on a new one,
                     # when the request can be repeated safely (RFC 9110 §9.2.2).
