@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -45,6 +46,27 @@ async def raw_server(handler: Handler, tls: ssl.SSLContext | None = None) -> Asy
     finally:
         server.close()
         await server.wait_closed()
+
+
+@asynccontextmanager
+async def threaded_server(handler: Handler) -> AsyncIterator[str]:
+    """``raw_server`` on an event loop of its own in another thread: the peer runs while the
+    client does (not only when the client's loop gives it a turn), as a server process would."""
+    started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        async with raw_server(handler) as url:
+            started.get_loop().call_soon_threadsafe(started.set_result, url)
+            await asyncio.to_thread(stop.wait)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield await started
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join, 10)
 
 
 async def read_head(reader: asyncio.StreamReader) -> bytes:

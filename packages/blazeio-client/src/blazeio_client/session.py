@@ -48,11 +48,15 @@ from blazeio_common.http import (
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.receive import ResponseEvent
 
 __all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
+# A large body given up front goes to the transport in pieces of this size, so that a server
+# answering early stops the sending within a piece (and the transport never copies it whole).
+_BODY_PIECE = 1 << 20
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
@@ -86,6 +90,7 @@ class Session:
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _early: ResponseEvent | None = None  # a response event that came while the body was being sent (_answered)
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
     status_code = 0
@@ -326,10 +331,14 @@ class Session:
         while True:
             connection = self._live()
             while True:
-                event = connection.poll()
-                while event is NEED_DATA:
-                    await connection.more_data(self.timeout.read)
+                event = self._early
+                if event is None:
                     event = connection.poll()
+                    while event is NEED_DATA:
+                        await connection.more_data(self.timeout.read)
+                        event = connection.poll()
+                else:
+                    self._early = None  # seen while the body was sent (_answered)
                 if type(event) is Response:
                     break
                 if isinstance(event, InformationalResponse):
@@ -391,8 +400,9 @@ class Session:
         head = self._head()
         connection, _ = self._connect_idle() or await self._connect()
         self._begin(connection, head)
-        if connection.must_drain:
-            await connection.drain(self.timeout.write)
+        body = self._body
+        if connection.must_drain or self._stream is not None or (body is not None and len(body) > _BODY_PIECE):
+            await self._send_body(connection)
 
     def _begin(self, connection: ClientConnection, head: bytes) -> None:
         """Start an exchange on ``connection``: reset its receiver, send the head (and body bytes)."""
@@ -406,7 +416,87 @@ class Session:
         else:
             connection.write(head)
             if body:
-                connection.write(body)  # a large body is not copied to join it to the head
+                # A large body is not copied to join it to the head; past one piece, _send_body sends the rest.
+                connection.write(body if len(body) <= _BODY_PIECE else memoryview(body)[:_BODY_PIECE])
+
+    async def _send_body(self, connection: ClientConnection) -> None:
+        """The rest of the request after ``_begin``: the rest of a large body given up front, or a
+        stream given up front (a file, an async iterable, ``multipart=``); else a wait for the
+        transport to take what it holds.
+
+        A server may answer before it has read the whole body (a 401, a 413) and often closes
+        then. As curl does, a final answer of 300 or more stops the sending; so does a connection
+        that closed after any answer (as httpcore does): that answer is the response, and the
+        connection, its request unfinished, is never reused.
+        """
+        write_within = self.timeout.write
+        given = self._body is not None or self._stream is not None
+        stop = self._answered if given else None
+        try:
+            if await connection.drain(write_within, stop):
+                self._abandon(connection)
+                return
+            body = self._body
+            if body is not None and len(body) > _BODY_PIECE:
+                view = memoryview(body)
+                for start in range(_BODY_PIECE, len(body), _BODY_PIECE):
+                    if self._answered():
+                        self._abandon(connection)
+                        return
+                    connection.write(view[start : start + _BODY_PIECE])
+                    if await connection.drain(write_within, stop):
+                        self._abandon(connection)
+                        return
+            elif (stream := self._stream) is not None:
+                await self._send_stream(connection, stream)
+        except (ServerDisconnected, ConnectionError):
+            if not given:
+                raise
+            await connection.settle(write_within)
+            if not self._answered(closing=True):
+                raise
+            self._abandon(connection)
+
+    async def _send_stream(self, connection: ClientConnection, stream: Stream) -> None:
+        writer = self._writer
+        assert writer is not None
+        write_within = self.timeout.write
+        stop = self._answered
+        self._sent = 0
+        async for chunk in stream.chunks:
+            writer.send(chunk, connection.write)
+            self._sent += len(chunk)
+            if self.progress is not None:
+                self.progress(self._sent, stream.length)
+            if await connection.drain(write_within, stop) or self._answered():
+                self._abandon(connection)
+                return
+        writer.finish(connection.write)
+        self._request_done = True
+        if await connection.drain(write_within, stop):
+            self._abandon(connection)
+
+    def _answered(self, closing: bool = False) -> bool:
+        """Whether the server has answered while the body is still being sent, in a way that
+        ends the upload: a final status of 300 or more -- or any answer, once ``closing``.
+
+        The answer's head is kept for ``_read_head``. An interim 100 (Continue) is skipped: the
+        server goes on reading.
+        """
+        event = self._early
+        if event is None:
+            connection = self._live()
+            event = connection.poll()
+            while isinstance(event, InformationalResponse) and event.status_code != 101:
+                event = connection.poll()
+            if event is NEED_DATA or isinstance(event, ConnectionClosed):
+                return False
+            self._early = event
+        return closing or not (type(event) is Response and event.status_code < 300)
+
+    def _abandon(self, connection: ClientConnection) -> None:
+        self._request_done = True  # nothing more is sent (eof() does nothing)
+        connection.abandon()
 
     async def _discard_body(self) -> None:
         async for _ in self._raw_body():
@@ -560,14 +650,13 @@ class Session:
                 connection, reused = self._connect_idle() or await self._connect()
                 try:
                     self._begin(connection, head)
-                    if connection.must_drain:
-                        await connection.drain(self.timeout.write)
-                    if self._stream is not None:
-                        async for chunk in self._stream.chunks:
-                            await self.write(chunk)
-                            if self.progress is not None:
-                                self.progress(self._sent, self._stream.length)
-                        await self.eof()
+                    body = self._body
+                    if (
+                        connection.must_drain
+                        or self._stream is not None
+                        or (body is not None and len(body) > _BODY_PIECE)
+                    ):
+                        await self._send_body(connection)
                     if self._request_done:
                         await self._read_head()
                     return self
