@@ -98,6 +98,23 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     return head, bytes(body)
 
 
+def echo_request() -> Handler:
+    """A keep-alive peer answering each request with the whole request (head and body) as its body."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head, body = await read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s%s" % (len(head) + len(body), head, body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
 def canned(response: bytes, close: bool = True) -> Handler:
     """A peer that answers every request head with ``response`` (then closes, by default)."""
 

@@ -20,7 +20,7 @@ from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipar
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.pool import Key, Pool
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
-from blazeio_client.url import URL
+from blazeio_client.url import URL, encode_pairs
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
@@ -31,7 +31,6 @@ from blazeio_common import (
     ddict,
     dumps,
     loads,
-    url_encode,
 )
 from blazeio_common.http import (
     NEED_DATA,
@@ -190,7 +189,7 @@ class Session:
             return dumps(json, indent=0).encode()
         if form is not None:
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            return "&".join(f"{url_encode(k)}={url_encode(v)}" for k, v in form.items()).encode()
+            return encode_pairs(form).encode()
         if body is None:
             return None
         if isinstance(body, str):

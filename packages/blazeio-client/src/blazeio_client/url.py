@@ -13,7 +13,7 @@ from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http.bounded import remember
 
-__all__ = ["URL"]
+__all__ = ["URL", "encode_pairs"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*+")
@@ -63,8 +63,9 @@ class URL:
             # spaces, controls) is percent-encoded as UTF-8 (RFC 3986 §2.1); escapes stay.
             path, query = quote(path, safe=_PUNCTUATION), quote(query, safe=_PUNCTUATION)
         if params:
-            extra = "&".join(_pairs(params))
-            query = f"{query}&{extra}" if query else extra
+            extra = encode_pairs(params)
+            if extra:
+                query = f"{query}&{extra}" if query else extra
         target = f"{path}?{query}" if query else path
         return cls(scheme, host, port, target)
 
@@ -90,9 +91,15 @@ class URL:
         return URL.parse(urljoin(str(self), location))
 
 
-def _pairs(params: Mapping[str, Any]) -> list[str]:
+def encode_pairs(fields: Mapping[str, Any]) -> str:
+    """``params=`` and ``form=`` as ``a=1&b=2``: a list or tuple repeats its name (``tag=x&tag=y``).
+
+    A ``None`` value is left out, as requests does (httpx sends ``n=`` instead): ``None`` says
+    "no value", and an empty string stays there to send ``n=``.
+    """
     out: list[str] = []
-    for key, value in params.items():
+    for key, value in fields.items():
         values = value if isinstance(value, (list, tuple)) else (value,)
-        out.extend(f"{url_encode(key)}={url_encode(item)}" for item in values)
-    return out
+        name = url_encode(key)
+        out.extend(f"{name}={url_encode(item)}" for item in values if item is not None)
+    return "&".join(out)
