@@ -20,7 +20,7 @@ from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipar
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.pool import Key, Pool
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
-from blazeio_client.url import URL, encode_pairs
+from blazeio_client.url import URL, basic_authorization, encode_pairs
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
@@ -124,6 +124,9 @@ class Session:
         self.url = URL.parse(url, params)
         if headers:
             self._request_headers = Headers(headers)
+        if self.url.authorization is not None and "authorization" not in self.request_headers:
+            # Credentials in the URL; _follow drops them, as any Authorization, on another origin.
+            self.request_headers["Authorization"] = self.url.authorization
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         if body is None:
@@ -700,15 +703,10 @@ class Session:
 
 def _proxy(url: str) -> tuple[str, int, str | None]:
     """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
-    import base64  # noqa: PLC0415
-    from urllib.parse import unquote as _unquote  # noqa: PLC0415
     from urllib.parse import urlsplit  # noqa: PLC0415
 
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
-    auth = None
-    if parts.username is not None:
-        pair = f"{_unquote(parts.username)}:{_unquote(parts.password or '')}".encode()
-        auth = "Basic " + base64.b64encode(pair).decode()
+    auth = None if parts.username is None else basic_authorization(parts.username, parts.password)
     return parts.hostname, parts.port or 80, auth

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http.bounded import remember
 
-__all__ = ["URL", "encode_pairs"]
+__all__ = ["URL", "basic_authorization", "encode_pairs"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*+")
@@ -28,6 +29,9 @@ class URL:
     host: str
     port: int
     target: str  # path + query, as sent in the request line
+    # ``user:password@`` of the URL as an Authorization value (Basic, RFC 7617). Never part of
+    # str(url): a redirect resolved against this URL does not carry it.
+    authorization: str | None = field(default=None, repr=False)
 
     @classmethod
     def parse(cls, url: str, params: Mapping[str, Any] | None = None) -> URL:
@@ -67,7 +71,8 @@ class URL:
             if extra:
                 query = f"{query}&{extra}" if query else extra
         target = f"{path}?{query}" if query else path
-        return cls(scheme, host, port, target)
+        authorization = None if parts.username is None else basic_authorization(parts.username, parts.password)
+        return cls(scheme, host, port, target, authorization)
 
     @property
     def tls(self) -> bool:
@@ -89,6 +94,13 @@ class URL:
     def join(self, location: str) -> URL:
         """Resolve a redirect ``Location`` (absolute, absolute-path or relative) against this URL."""
         return URL.parse(urljoin(str(self), location))
+
+
+def basic_authorization(username: str, password: str | None) -> str:
+    """``user:password@`` of a URL (RFC 3986 §3.2.1, percent-encoded) as a Basic credential,
+    in UTF-8 (RFC 7617 §2.1)."""
+    pair = f"{unquote(username)}:{unquote(password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 def encode_pairs(fields: Mapping[str, Any]) -> str:
