@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from peers import echo_request, raw_server
 
 import blazeio_client as io
@@ -59,3 +60,40 @@ async def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_to_anothe
                 assert "secret" not in shown and basic("user:secret") not in shown
             finally:
                 pool.close()
+
+
+async def test_a_request_can_be_a_task_as_a_coroutine_can_and_still_be_awaited_or_entered() -> None:
+    import asyncio
+
+    async with raw_server(echo_request()) as url:
+        pool = io.Pool()
+
+        async def target(resp: io.Session) -> str:
+            head = (await resp.read()).decode("latin-1")
+            return head.split(" ")[1]
+
+        try:
+            task = asyncio.create_task(io.getSession.get(f"{url}/task", pool=pool))
+            assert await target(await task) == "/task"
+            gathered = await asyncio.gather(*(io.getSession.get(f"{url}/g{i}", pool=pool) for i in range(3)))
+            assert [await target(r) for r in gathered] == ["/g0", "/g1", "/g2"]
+            assert await target(await asyncio.wait_for(io.getSession.get(f"{url}/wait", pool=pool), 5)) == "/wait"
+            assert (
+                await target(await asyncio.ensure_future(io.getSession.post(f"{url}/ensure", pool=pool))) == "/ensure"
+            )
+            async with asyncio.TaskGroup() as group:
+                grouped = group.create_task(io.getSession.get(f"{url}/group", pool=pool))
+            assert await target(grouped.result()) == "/group"
+            assert asyncio.iscoroutine(io.getSession.get(url, pool=pool))  # never run: nothing to warn about
+            # A task cancelled before it starts, or while it waits, leaves no connection in use.
+            cancelled = asyncio.create_task(io.getSession.get(f"{url}/never", pool=pool))
+            cancelled.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await cancelled
+            # The spellings that worked before work as before.
+            assert await target(await io.getSession.get(f"{url}/await", pool=pool)) == "/await"
+            async with io.getSession.get(f"{url}/with", pool=pool) as resp:
+                assert await target(resp) == "/with"
+            assert pool.idle_connections == 3  # the three gathered at once; every exchange gave its connection back
+        finally:
+            pool.close()

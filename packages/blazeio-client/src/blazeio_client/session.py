@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import ssl as ssl_module
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
+from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
@@ -71,8 +72,14 @@ class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session:
-    """A request and its response (``async with io.getSession.get(url) as resp``)."""
+class Session(Coroutine[Any, Any, "Session"]):
+    """A request and its response (``async with io.getSession.get(url) as resp``).
+
+    ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
+    a coroutine too (``send``/``throw``/``close`` drive that same exchange), so that
+    ``asyncio.create_task``, ``TaskGroup.create_task``, ``gather``, ``wait_for`` and
+    ``asyncio.run`` take it as they take ``fetch()`` of an ``async def``.
+    """
 
     # Per-exchange state starts from these class-level defaults (immutable values only), so
     # a request does not pay an attribute store for each in __init__.
@@ -690,6 +697,29 @@ class Session:
 
     def __await__(self) -> Generator[Any, None, Session]:
         return self._whole().__await__()
+
+    # -- the coroutine protocol: one run of _whole(), made on the first send or throw ----------
+    _coroutine: Coroutine[Any, Any, Session] | None = None
+
+    def _run(self) -> Coroutine[Any, Any, Session]:
+        coroutine = self._coroutine
+        if coroutine is None:
+            coroutine = self._coroutine = self._whole()
+        return coroutine
+
+    def send(self, value: Any) -> Any:
+        return self._run().send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: TracebackType | None = None, /) -> Any:
+        if val is None and tb is None:
+            return self._run().throw(typ)  # the one-argument form (the others are deprecated)
+        return self._run().throw(typ, val, tb)
+
+    def close(self) -> None:
+        """Close the coroutine (as ``coroutine.close()``): a run in progress ends, and its
+        connection is released as ``async with`` releases it; a Session never run has nothing to close."""
+        if self._coroutine is not None:
+            self._coroutine.close()
 
     async def _whole(self) -> Session:
         async with self:
