@@ -390,8 +390,14 @@ class Session(Coroutine[Any, Any, "Session"]):
             self._stream = None
             for name in ("content-length", "content-type", "transfer-encoding"):
                 self.request_headers.pop(name, None)
-        elif self._writer is not None or self._stream is not None:
-            raise LocalProtocolError("cannot repeat a streamed request body for a 307/308 redirect")
+        elif self._stream is not None:
+            # RFC 9110 §15.4.8: "the user agent MUST NOT change the request method if it performs
+            # an automatic redirection" -- the body goes again, from its start, when it can.
+            if self._stream.rewind is None:
+                raise LocalProtocolError("cannot repeat this streamed request body for a 307/308 redirect")
+            self._stream = self._stream.rewind()
+        elif self._writer is not None:
+            raise LocalProtocolError("cannot repeat a request body streamed with write() for a 307/308 redirect")
         if self.url.origin != previous.origin:
             # Credentials never follow a redirect to another origin.
             for name in ("authorization", "cookie", "proxy-authorization"):
