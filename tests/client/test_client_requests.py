@@ -97,3 +97,30 @@ async def test_a_request_can_be_a_task_as_a_coroutine_can_and_still_be_awaited_o
             assert pool.idle_connections == 3  # the three gathered at once; every exchange gave its connection back
         finally:
             pool.close()
+
+
+async def test_the_user_agent_is_blazeio_unless_the_program_sets_or_removes_it() -> None:
+    from peers import header
+
+    async with raw_server(echo_request()) as url:
+        pool = io.Pool()
+
+        async def sent(name: str, method: str = "GET", **options: object) -> str | None:
+            head, _ = await echoed(url, method, pool=pool, **options)
+            return header(head.encode("latin-1"), name)
+
+        try:
+            agents = [
+                await sent("user-agent"),
+                await sent("user-agent"),  # the same head again, from the head cache
+                await sent("user-agent", "POST", json={"a": 1}),
+                await sent("user-agent", headers={"user-agent": "mine/1"}),
+                await sent("user-agent", headers=io.Rvtools.headers),
+                await sent("user-agent", headers={"User-Agent": None, "X-A": "1"}),  # None: not sent
+            ]
+            others = [await sent(name, headers={"X-Unset": None, "X-A": "1"}) for name in ("x-unset", "x-a")]
+        finally:
+            pool.close()
+    ours = f"Blazeio/{io.__version__}"
+    assert agents == [ours, ours, ours, "mine/1", io.Rvtools.headers["user-agent"], None]
+    assert others == [None, "1"]

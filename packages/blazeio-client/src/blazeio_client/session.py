@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
+from blazeio_client.__about__ import __version__
 from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.pool import Key, Pool
@@ -50,13 +51,15 @@ from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
 from blazeio_common.http.receive import ResponseEvent
 
-__all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
+__all__ = ["DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
 # A large body given up front goes to the transport in pieces of this size, so that a server
 # answering early stops the sending within a piece (and the transport never copies it whole).
 _BODY_PIECE = 1 << 20
+# Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
+USER_AGENT = f"Blazeio/{__version__}"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
@@ -96,6 +99,7 @@ class Session(Coroutine[Any, Any, "Session"]):
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _user_agent = True  # False once the program removed it ({"User-Agent": None})
     _early: ResponseEvent | None = None  # a response event that came while the body was being sent (_answered)
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
@@ -130,6 +134,12 @@ class Session(Coroutine[Any, Any, "Session"]):
         self.method = method.upper()
         self.url = URL.parse(url, params)
         if headers:
+            if None in headers.values():
+                # A header given as None is not sent -- the way to leave out the User-Agent the
+                # client adds (as requests does for None in its merged headers).
+                removed = {name.lower() for name, value in headers.items() if value is None}
+                headers = {name: value for name, value in headers.items() if value is not None}
+                self._user_agent = "user-agent" not in removed
             self._request_headers = Headers(headers)
         if self.url.authorization is not None and "authorization" not in self.request_headers:
             # Credentials in the URL; _follow drops them, as any Authorization, on another origin.
@@ -234,6 +244,8 @@ class Session(Coroutine[Any, Any, "Session"]):
     def _build_head(self, headers: Headers) -> bytes:
         if "host" not in headers:
             headers.prepend("Host", self.url.authority)  # absent: add, first (RFC 9110 §7.2)
+        if self._user_agent and "user-agent" not in headers:
+            headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
             headers.add("Accept-Encoding", "gzip, deflate, br")
         te = headers.get("transfer-encoding")
