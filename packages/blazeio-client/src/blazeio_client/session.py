@@ -10,29 +10,26 @@ pool only if both bodies are complete and both sides keep it alive.
 
 from __future__ import annotations
 
-import re
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote
 
 from blazeio_client.__about__ import __version__
-from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
+from blazeio_client.bodies import file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.pool import Key, Pool
+from blazeio_client.reading import ResponseReading
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
-from blazeio_client.url import URL, basic_authorization, encode_pairs
+from blazeio_client.uploading import BODY_PIECE, Uploading
+from blazeio_client.url import URL, encode_pairs, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
     LocalProtocolError,
-    Missingdependency,
     ProtocolError,
     ServerDisconnected,
-    ddict,
     dumps,
-    loads,
 )
 from blazeio_common.http import (
     NEED_DATA,
@@ -49,33 +46,27 @@ from blazeio_common.http import (
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
-from blazeio_common.http.receive import ResponseEvent
 
 __all__ = ["DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
-# A large body given up front goes to the transport in pieces of this size, so that a server
-# answering early stops the sending within a piece (and the transport never copies it whole).
-_BODY_PIECE = 1 << 20
 # Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
 USER_AGENT = f"Blazeio/{__version__}"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
 # target, decode): a program asks the same few URLs again and again, and the head (with the
-# Host and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
+# Host, User-Agent and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
 _PLAIN_HEADS: dict[tuple[str, str, str, int, str, bool], tuple[Headers, bytes]] = {}
 _PLAIN_HEADS_MAX = 1024
-_FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
-_FILENAME = re.compile(r'filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))', re.IGNORECASE)
 
 
 class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session(Coroutine[Any, Any, "Session"]):
+class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     """A request and its response (``async with io.getSession.get(url) as resp``).
 
     ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
@@ -85,28 +76,22 @@ class Session(Coroutine[Any, Any, "Session"]):
     """
 
     # Per-exchange state starts from these class-level defaults (immutable values only), so
-    # a request does not pay an attribute store for each in __init__.
-    _stream: Stream | None = None
+    # a request does not pay an attribute store for each in __init__ (Uploading has more).
     _connection: ClientConnection | None = None
     _key: Key | None = None
-    _writer: ChunkedWriter | ContentLengthWriter | None = None
-    _request_done = False
     _response: Response | None = None
     _response_done = False
     _decoder: Decoder | None = None
     _content: bytes | None = None
-    _body: bytes | None = None
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
     _user_agent = True  # False once the program removed it ({"User-Agent": None})
-    _early: ResponseEvent | None = None  # a response event that came while the body was being sent (_answered)
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
     status_code = 0
     reason_phrase = ""
     received_len = 0
-    _sent = 0
 
     def __init__(
         self,
@@ -157,7 +142,7 @@ class Session(Coroutine[Any, Any, "Session"]):
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
-        self.proxy = _proxy(proxy) if proxy else None
+        self.proxy = parse_proxy(proxy) if proxy else None
         if ssl is not None:
             self._ssl = ssl
         if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
@@ -428,7 +413,7 @@ class Session(Coroutine[Any, Any, "Session"]):
         connection, _ = self._connect_idle() or await self._connect()
         self._begin(connection, head)
         body = self._body
-        if connection.must_drain or self._stream is not None or (body is not None and len(body) > _BODY_PIECE):
+        if connection.must_drain or self._stream is not None or (body is not None and len(body) > BODY_PIECE):
             await self._send_body(connection)
 
     def _begin(self, connection: ClientConnection, head: bytes) -> None:
@@ -444,86 +429,7 @@ class Session(Coroutine[Any, Any, "Session"]):
             connection.write(head)
             if body:
                 # A large body is not copied to join it to the head; past one piece, _send_body sends the rest.
-                connection.write(body if len(body) <= _BODY_PIECE else memoryview(body)[:_BODY_PIECE])
-
-    async def _send_body(self, connection: ClientConnection) -> None:
-        """The rest of the request after ``_begin``: the rest of a large body given up front, or a
-        stream given up front (a file, an async iterable, ``multipart=``); else a wait for the
-        transport to take what it holds.
-
-        A server may answer before it has read the whole body (a 401, a 413) and often closes
-        then. As curl does, a final answer of 300 or more stops the sending; so does a connection
-        that closed after any answer (as httpcore does): that answer is the response, and the
-        connection, its request unfinished, is never reused.
-        """
-        write_within = self.timeout.write
-        given = self._body is not None or self._stream is not None
-        stop = self._answered if given else None
-        try:
-            if await connection.drain(write_within, stop):
-                self._abandon(connection)
-                return
-            body = self._body
-            if body is not None and len(body) > _BODY_PIECE:
-                view = memoryview(body)
-                for start in range(_BODY_PIECE, len(body), _BODY_PIECE):
-                    if self._answered():
-                        self._abandon(connection)
-                        return
-                    connection.write(view[start : start + _BODY_PIECE])
-                    if await connection.drain(write_within, stop):
-                        self._abandon(connection)
-                        return
-            elif (stream := self._stream) is not None:
-                await self._send_stream(connection, stream)
-        except (ServerDisconnected, ConnectionError):
-            if not given:
-                raise
-            await connection.settle(write_within)
-            if not self._answered(closing=True):
-                raise
-            self._abandon(connection)
-
-    async def _send_stream(self, connection: ClientConnection, stream: Stream) -> None:
-        writer = self._writer
-        assert writer is not None
-        write_within = self.timeout.write
-        stop = self._answered
-        self._sent = 0
-        async for chunk in stream.chunks:
-            writer.send(chunk, connection.write)
-            self._sent += len(chunk)
-            if self.progress is not None:
-                self.progress(self._sent, stream.length)
-            if await connection.drain(write_within, stop) or self._answered():
-                self._abandon(connection)
-                return
-        writer.finish(connection.write)
-        self._request_done = True
-        if await connection.drain(write_within, stop):
-            self._abandon(connection)
-
-    def _answered(self, closing: bool = False) -> bool:
-        """Whether the server has answered while the body is still being sent, in a way that
-        ends the upload: a final status of 300 or more -- or any answer, once ``closing``.
-
-        The answer's head is kept for ``_read_head``. An interim 100 (Continue) is skipped: the
-        server goes on reading.
-        """
-        event = self._early
-        if event is None:
-            connection = self._live()
-            event = connection.poll()
-            while isinstance(event, InformationalResponse) and event.status_code != 101:
-                event = connection.poll()
-            if event is NEED_DATA or isinstance(event, ConnectionClosed):
-                return False
-            self._early = event
-        return closing or not (type(event) is Response and event.status_code < 300)
-
-    def _abandon(self, connection: ClientConnection) -> None:
-        self._request_done = True  # nothing more is sent (eof() does nothing)
-        connection.abandon()
+                connection.write(body if len(body) <= BODY_PIECE else memoryview(body)[:BODY_PIECE])
 
     async def _discard_body(self) -> None:
         async for _ in self._raw_body():
@@ -590,48 +496,6 @@ class Session(Coroutine[Any, Any, "Session"]):
 
     aread = read
 
-    async def text(self, encoding: str | None = None) -> str:
-        data = await self.read()
-        charset = encoding
-        if charset is None:
-            for param in self.content_type.split(";")[1:]:
-                key, _, value = param.strip().partition("=")
-                if key.lower() == "charset":
-                    charset = value.strip('"')
-        return data.decode(charset or "utf-8", errors="replace")
-
-    async def json(self) -> Any:
-        data = loads(await self.read())
-        return ddict(data) if isinstance(data, dict) else data
-
-    async def xml(self) -> Any:
-        try:
-            import xmltodict  # noqa: PLC0415 - optional
-        except ImportError:
-            raise Missingdependency("resp.xml() needs the 'xmltodict' package") from None
-        return ddict(xmltodict.parse(await self.text()))
-
-    async def data(self) -> Any:
-        kind = self.content_type.lower()
-        if "json" in kind:
-            return await self.json()
-        if "xml" in kind:
-            return await self.xml()
-        return await self.text()
-
-    # -- facts -----------------------------------------------------------------------------
-    def ok(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def content_length(self) -> int:
-        value = self.headers.get("content-length")
-        return int(value) if value and value.isdigit() else 0
-
-    @property
-    def content_type(self) -> str:
-        return str(self.headers.get("content-type", ""))
-
     @property
     def path(self) -> str:
         """The request target (path and query) of the final request, after redirects."""
@@ -644,18 +508,6 @@ class Session(Coroutine[Any, Any, "Session"]):
     @property
     def port(self) -> int:
         return self.url.port
-
-    def get_filename(self) -> str | None:
-        """The file name from ``Content-Disposition`` (``filename*`` preferred), if any."""
-        disposition = self.headers.get("content-disposition")
-        if not disposition:
-            return None
-        if match := _FILENAME_STAR.search(disposition):
-            return unquote(match.group(2).strip(), encoding=match.group(1) or "utf-8", errors="replace")
-        if match := _FILENAME.search(disposition):
-            value = match.group(1) if match.group(1) is not None else match.group(2).strip()
-            return re.sub(r"\\(.)", r"\1", value)
-        return None
 
     # -- lifecycle -------------------------------------------------------------------------
     def _reusable(self) -> bool:
@@ -681,7 +533,7 @@ class Session(Coroutine[Any, Any, "Session"]):
                     if (
                         connection.must_drain
                         or self._stream is not None
-                        or (body is not None and len(body) > _BODY_PIECE)
+                        or (body is not None and len(body) > BODY_PIECE)
                     ):
                         await self._send_body(connection)
                     if self._request_done:
@@ -747,14 +599,3 @@ class Session(Coroutine[Any, Any, "Session"]):
 
     def __repr__(self) -> str:
         return f"<Session {self.method} {self.url} {self.status_code or '...'}>"
-
-
-def _proxy(url: str) -> tuple[str, int, str | None]:
-    """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
-    auth = None if parts.username is None else basic_authorization(parts.username, parts.password)
-    return parts.hostname, parts.port or 80, auth

@@ -14,7 +14,7 @@ from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http.bounded import remember
 
-__all__ = ["URL", "basic_authorization", "encode_pairs"]
+__all__ = ["URL", "basic_authorization", "encode_pairs", "parse_proxy"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*+")
@@ -115,3 +115,12 @@ def encode_pairs(fields: Mapping[str, Any]) -> str:
         name = url_encode(key)
         out.extend(f"{name}={url_encode(item)}" for item in values if item is not None)
     return "&".join(out)
+
+
+def parse_proxy(url: str) -> tuple[str, int, str | None]:
+    """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
+    auth = None if parts.username is None else basic_authorization(parts.username, parts.password)
+    return parts.hostname, parts.port or 80, auth
