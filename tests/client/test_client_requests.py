@@ -117,10 +117,12 @@ async def test_the_user_agent_is_blazeio_unless_the_program_sets_or_removes_it()
                 await sent("user-agent", headers={"user-agent": "mine/1"}),
                 await sent("user-agent", headers=io.Rvtools.headers),
                 await sent("user-agent", headers={"User-Agent": None, "X-A": "1"}),  # None: not sent
+                await sent("user-agent", headers={"User-Agent": None}),  # nor taken from the head cache
+                await sent("user-agent"),
             ]
             others = [await sent(name, headers={"X-Unset": None, "X-A": "1"}) for name in ("x-unset", "x-a")]
         finally:
             pool.close()
     ours = f"Blazeio/{io.__version__}"
-    assert agents == [ours, ours, ours, "mine/1", io.Rvtools.headers["user-agent"], None]
+    assert agents == [ours, ours, ours, "mine/1", io.Rvtools.headers["user-agent"], None, None, ours]
     assert others == [None, "1"]

@@ -117,8 +117,8 @@ class ClientConnection(asyncio.Protocol):
                 own.setblocking(False)
                 while self.receiver.buffered < _READ_HIGH_WATER and (data := own.recv(65536)):
                     self.receiver.feed(data)
-        except OSError:
-            pass  # nothing more (EAGAIN) or the reset itself: what was there has been taken
+        except (OSError, AttributeError):  # nothing more (EAGAIN), the reset itself, or no dup() on this loop
+            pass
 
     def pause_writing(self) -> None:
         self._write_paused = True

@@ -212,7 +212,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     def _head(self) -> bytes:
         own = self._request_headers
         key = None
-        if not own and self._stream is None and self._body is None and self.proxy is None:
+        if not own and self._stream is None and self._body is None and self.proxy is None and self._user_agent:
             url = self.url
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
             hit = _PLAIN_HEADS.get(key)
