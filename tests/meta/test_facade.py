@@ -42,10 +42,11 @@ def test_the_common_export_list_is_exactly_what_is_promised() -> None:
     assert sorted(blazeio_common.__all__) == sorted(
         ["__version__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args",
          "Utype", "Unone", "dumps", "loads", "anydumps", "JSONDecodeError", "ioConf", "create_task", "Headers",
-         "url_encode", "url_decode", "parse_query", "Request",
+         "url_encode", "url_decode", "parse_query", "Request", "WebSocket",
          "BlazeioException", "Err", "ProtocolError", "IncompleteBody", "DecompressionError", "LocalProtocolError",
          "ClientDisconnected", "ServerDisconnected", "Protocoltimeout", "ServerGotInTrouble", "ClientGotInTrouble",
-         "CloseConnection", "Eof", "Missingdependency", "ModuleError"]
+         "CloseConnection", "Eof", "Missingdependency", "ModuleError", "WebSocketClosed",
+         "WebSocketHandshakeError"]
     )  # fmt: skip
     for name in blazeio_common.__all__:
         assert hasattr(blazeio_common, name), name

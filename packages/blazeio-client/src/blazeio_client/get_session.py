@@ -3,6 +3,7 @@
 async with io.getSession.get(url, headers) as resp: ...
 async with io.getSession(url, "POST", headers, json=...) as resp: ...
 resp = await io.getSession.get(url)            # the whole response, read
+async with io.getSession.websocket("wss://host/path") as ws: ...
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from blazeio_client.session import DEFAULT_POOL, Session
+from blazeio_client.websocket import WebSocketConnect
 
 __all__ = ["getSession"]
 
@@ -41,6 +43,15 @@ class _GetSession:
 
     def options(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
         return Session(url, "OPTIONS", headers, **options)
+
+    def websocket(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> WebSocketConnect:
+        """A WebSocket connection (``ws://`` or ``wss://``): ``async with io.getSession.websocket(url) as ws``.
+
+        Options: ``protocols``, ``compress``, ``max_message_size``, ``max_queue``,
+        ``max_queue_bytes``, ``ping_interval``, ``ping_timeout``, ``close_timeout``,
+        ``timeout``, ``ssl``, ``proxy`` (see ``WebSocketConnect`` and ``io.WebSocket``).
+        """
+        return WebSocketConnect(url, headers, **options)
 
     @staticmethod
     def close() -> None:
