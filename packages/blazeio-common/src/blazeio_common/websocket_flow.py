@@ -117,21 +117,21 @@ class WebSocketFlow(asyncio.Protocol):
         connection = self.connection
         connection.receive_data(data)
         while (event := connection.next_event()) is not None:
-            kind = type(event)
+            kind = type(event)  # an identity test per kind: cheaper than isinstance chains
             if kind is TextMessage or kind is BytesMessage:
-                self._deliver(cast(TextMessage | BytesMessage, event).data)
+                self._deliver(event.data)  # type: ignore[union-attr]
             elif kind is Ping:
                 # RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong
                 # frame in response, unless it already received a Close frame."
                 if connection.state is State.OPEN:
-                    self.transport.write(connection.pong(cast(Ping, event).data))
+                    self.transport.write(connection.pong(event.data))  # type: ignore[union-attr,arg-type]
             elif kind is Pong:
-                self._ponged(cast(Pong, event).data)
+                self._ponged(event.data)  # type: ignore[union-attr,arg-type]
             elif kind is CloseReceived:
-                self._close_received(cast(CloseReceived, event))
+                self._close_received(event)  # type: ignore[arg-type]
             else:
-                violation = cast(ProtocolViolation, event)
-                self._fail(violation.code, violation.reason, violation.data)
+                assert isinstance(event, ProtocolViolation)
+                self._fail(event.code, event.reason, event.data)
 
     def eof_received(self) -> bool:
         return False  # the transport closes; without a close frame first that is a 1006
@@ -275,7 +275,8 @@ class WebSocketFlow(asyncio.Protocol):
             self._keepalive = self.loop.call_later(self.ping_timeout, self._keepalive_expired)
             return
         # A dead peer will not answer a close frame either: send ours and abort.
-        self._fail(INTERNAL_ERROR, "keepalive ping timeout", self.connection.close(INTERNAL_ERROR, "ping timeout"))
+        reason = "keepalive ping timeout"
+        self._fail(INTERNAL_ERROR, reason, self.connection.close(INTERNAL_ERROR, reason))
         self.transport.abort()
 
     # -- closing -----------------------------------------------------------------------
