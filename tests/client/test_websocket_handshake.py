@@ -12,7 +12,7 @@ from peers import Handler, header, raw_server, read_head
 
 import blazeio_client as io
 from blazeio_common import ServerDisconnected, WebSocketClosed, WebSocketHandshakeError
-from blazeio_common.ws import WebSocketConnection
+from blazeio_common.ws import DeflateOptions, WebSocketConnection
 
 TIMEOUT = 10
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -145,3 +145,17 @@ async def test_after_the_close_handshake_sending_raises_websocket_closed() -> No
         assert ws.close_code == 1000
         with pytest.raises(WebSocketClosed):
             await ws.send("late")
+
+
+async def test_deflate_options_of_the_program_shape_the_offer() -> None:
+    heads: list[bytes] = []
+    options = DeflateOptions(client_no_context_takeover=True, server_max_window_bits=10)
+    async with (
+        raw_server(switching(heads)) as url,
+        io.getSession.websocket(url.replace("http", "ws"), compress=options),
+    ):
+        pass
+    offer = header(heads[0], "sec-websocket-extensions") or ""
+    assert offer.startswith("permessage-deflate")
+    assert "client_no_context_takeover" in offer
+    assert "server_max_window_bits=10" in offer

@@ -237,27 +237,13 @@ async def test_headers_of_the_program_are_sent_with_the_handshake() -> None:
     assert seen["host"] == url.removeprefix("ws://")  # a non-default port is in Host
 
 
-async def test_wss_verifies_the_server_with_the_default_context(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_wss_verifies_the_server_with_the_default_context(tls: TLS) -> None:
     async with server(echo, ssl=tls.server) as url:
         with pytest.raises(ssl.SSLCertVerificationError):  # the test CA is not trusted
             await io.getSession.websocket(url, ping_interval=None)
         async with io.getSession.websocket(url, ssl=tls.client, ping_interval=None) as ws:
             await ws.send("over tls")
             assert await ws.receive() == "over tls"
-
-
-async def test_wss_with_a_ca_from_ssl_cert_file(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
-    async with server(echo, ssl=tls.server) as url:
-        from blazeio_client.session import DEFAULT_POOL
-
-        DEFAULT_POOL._default_tls = None  # the default context loads the store once; load it with the test CA
-        try:
-            async with io.getSession.websocket(url, ping_interval=None) as ws:
-                await ws.send(b"verified")
-                assert await ws.receive() == b"verified"
-        finally:
-            DEFAULT_POOL._default_tls = None
 
 
 async def test_a_websocket_goes_through_an_http_proxy_tunnel_with_proxy_credentials() -> None:

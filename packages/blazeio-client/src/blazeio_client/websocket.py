@@ -53,7 +53,18 @@ _REFUSAL_BODY_MAX = 1 << 20
 
 class WebSocketConnect:
     """What ``io.getSession.websocket(...)`` returns: ``async with`` it (closes on exit) or
-    ``await`` it (then close the WebSocket yourself)."""
+    ``await`` it (then close the WebSocket yourself).
+
+    - ``headers``: extra request headers (``Origin``, ``Authorization``, ...); a ``None`` value
+      removes the ``User-Agent`` the client adds. Credentials in the URL become Basic auth.
+    - ``protocols``: subprotocols to offer, most preferred first (``ws.subprotocol`` is the chosen one).
+    - ``compress``: offer permessage-deflate (RFC 7692); a ``DeflateOptions`` tunes it, ``False`` turns it off.
+    - ``max_message_size``, ``max_queue``, ``max_queue_bytes``, ``ping_interval``,
+      ``ping_timeout``, ``close_timeout``: as for ``io.WebSocket``.
+    - ``timeout``: connect and read budgets of the handshake (``io.Timeout`` or seconds).
+    - ``ssl``: a TLS context for ``wss://`` (default: verified against the system store).
+    - ``proxy``: ``http://[user:password@]host:port``, reached with CONNECT.
+    """
 
     def __init__(
         self,
@@ -61,7 +72,7 @@ class WebSocketConnect:
         headers: Mapping[str, Any] | None = None,
         *,
         protocols: Sequence[str] = (),
-        compress: bool = True,
+        compress: bool | DeflateOptions = True,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_queue_bytes: int = DEFAULT_MAX_QUEUE_BYTES,
@@ -78,7 +89,9 @@ class WebSocketConnect:
             raise ValueError(f"a WebSocket URL is ws:// or wss://, not {url!r}")
         self.url = URL.parse(urlunsplit((scheme, *parts[1:])))
         self.headers = dict(headers or {})
-        self.handshake = ClientHandshake(protocols, DeflateOptions() if compress else None)
+        # permessage-deflate with the RFC defaults, or the program's own DeflateOptions.
+        deflate = DeflateOptions() if compress is True else compress or None
+        self.handshake = ClientHandshake(protocols, deflate)
         self.options: dict[str, Any] = {
             "max_message_size": max_message_size,
             "max_queue": max_queue,
