@@ -381,3 +381,35 @@ async def test_keepalive_pings_keep_an_answering_peer_open() -> None:
         assert ws.close_code is None
         raw.transport.write(raw.codec.send("still here"))
         assert await ws.receive() == "still here"
+
+
+async def test_a_message_sent_during_a_fragmented_one_waits_for_it_to_end() -> None:
+    async with raw_peer("client") as (ws, raw):
+        gate = asyncio.get_running_loop().create_future()
+
+        async def pieces() -> AsyncIterator[str]:
+            yield "ab"
+            await gate
+            yield "cd"
+
+        sender = asyncio.create_task(ws.send(pieces()))
+        await raw.wait_for(lambda data: len(data) >= 8)  # the first fragment is on the wire
+        meanwhile = asyncio.create_task(ws.send("meanwhile"))
+        gate.set_result(None)
+        await asyncio.wait_for(asyncio.gather(sender, meanwhile), TIMEOUT)
+        peer = as_peer("client")
+        await raw.wait_for(lambda data: len(data) >= 8 + 8 + 6 + 15)
+        peer.receive_data(bytes(raw.received))
+        assert [event.data for event in peer.events()] == ["abcd", "meanwhile"]  # type: ignore[union-attr]
+
+
+async def test_a_close_without_a_code_is_answered_without_one_and_ends_iteration() -> None:
+    async with raw_peer("server") as (ws, raw):
+        peer = as_peer("server")
+        raw.transport.write(peer.send("hi") + peer.close(1005))
+        assert [message async for message in ws] == ["hi"]
+        assert ws.close_code == 1005
+        await asyncio.wait_for(raw.lost, TIMEOUT)  # the server ends TCP after the handshake
+        answer = WebSocketConnection("client")
+        answer.receive_data(bytes(raw.received))
+        assert [(event.code, event.reason) for event in answer.events()] == [(1005, "")]  # type: ignore[union-attr]
