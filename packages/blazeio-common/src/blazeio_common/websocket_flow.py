@@ -246,7 +246,9 @@ class WebSocketFlow(asyncio.Protocol):
 
     def _keepalive_tick(self) -> None:
         self._keepalive = None
-        if self._lost or self.connection.state is not State.OPEN or self.ping_interval is None:
+        if self._lost or self.connection.state is not State.OPEN or self.transport.is_closing():
+            return
+        if self.ping_interval is None:
             return
         if self._reading_paused:
             # The program is not reading: a pong could not be read either. The peer is alive
