@@ -16,10 +16,13 @@ from types import TracebackType
 from typing import Any
 
 from blazeio_client.__about__ import __version__
+from blazeio_client.auth import Auth
 from blazeio_client.bodies import file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
+from blazeio_client.policy import Policy, PolicyFlow
 from blazeio_client.pool import Key, Pool
 from blazeio_client.reading import ResponseReading
+from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.uploading import BODY_PIECE, Uploading
 from blazeio_client.url import URL, encode_pairs, parse_proxy
@@ -66,7 +69,7 @@ class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
+class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Session"]):
     """A request and its response (``async with io.getSession.get(url) as resp``).
 
     ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
@@ -115,6 +118,9 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         progress: Callable[[int, int | None], Any] | None = None,
         pool: Pool | None = None,
         proxy: str | None = None,
+        auth: Auth | tuple[str, str] | None = None,
+        retries: Retry | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
@@ -147,6 +153,8 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
             self._ssl = ssl
         if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
             self._tls = self._context_for(self.url)
+        if policy is not None or auth is not None or retries is not None:
+            self._manage(policy, auth, retries)  # auth, cookies, hooks, retries (see policy.py)
 
     def _context_for(self, url: URL) -> ssl_module.SSLContext | None:
         """The TLS context for ``url``: none for http:// (even with ``ssl=``), else the program's
@@ -362,6 +370,8 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
             self.status_code = event.status_code
             self.reason_phrase = event.reason
             self._headers = event.headers
+            if self._managed and await self._after_response():
+                continue  # a challenge answered: the request went out again
             if not (self.follow_redirects and event.status_code in _REDIRECTS):
                 break
             location = event.headers.get("location")
@@ -409,6 +419,8 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     async def _send_again(self) -> None:
         self._request_done = False
         self._writer = None
+        if self._managed:
+            await self._before_send()
         head = self._head()
         connection, _ = self._connect_idle() or await self._connect()
         self._begin(connection, head)
@@ -520,9 +532,15 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         if connection is not None and key is not None:
             self.pool.release(key, connection, reusable)
 
-    async def __aenter__(self) -> Session:
+    def __aenter__(self) -> Coroutine[Any, Any, Session]:
         """Send the head (and a body given up front); for a request whose body is complete,
         read the response head too. A stale pooled connection is retried once."""
+        # The coroutine itself is returned (async with awaits it): no frame of its own.
+        if self._managed:
+            return self._managed_enter()
+        return self._exchange()
+
+    async def _exchange(self) -> Session:
         try:
             head = self._head()
             for attempt in (1, 2):
