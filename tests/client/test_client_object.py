@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import io as io_module
 from collections.abc import AsyncIterator
 
 import pytest
@@ -154,6 +155,16 @@ async def test_digest_answers_the_challenge_once_resending_a_body_that_can_be_se
         resp = await client.post("http://a.test/x", json={"n": 1})
         assert resp.status_code == 200
         assert await resp.json() == {"n": 1}
+    answered: list[int] = []
+    hooks = {"response": [lambda resp: answered.append(resp.status_code)]}
+    upload = io_module.BytesIO(b"a file's bytes")
+    upload.seek(2)
+    async with io.Client(
+        transport=io.MockTransport(digest_site), auth=io.DigestAuth("u", "p"), event_hooks=hooks
+    ) as client:
+        resp = await client.put("http://a.test/f", body=upload)  # a seekable file goes again from where it was
+        assert (resp.status_code, await resp.read()) == (200, b"file's bytes")
+    assert answered == [401, 200]
 
 
 async def test_digest_returns_the_401_when_the_body_cannot_be_sent_again() -> None:

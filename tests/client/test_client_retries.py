@@ -10,6 +10,7 @@ import pytest
 from peers import Handler, raw_server, read_request
 
 import blazeio_client as io
+from blazeio_common import IncompleteBody
 
 
 def flaky(failures: int, retry_after: str = "0", bodies: list[bytes] | None = None) -> tuple[Handler, list[str]]:
@@ -111,4 +112,31 @@ async def test_a_connect_error_is_retried_for_any_method() -> None:
     async with io.Client(retries=io.Retry(total=2, backoff=0), event_hooks=hooks) as client:
         with pytest.raises(io.ConnectError):
             await client.post(f"http://127.0.0.1:{port}/", body=b"x")
-    assert tries == ["POST", "POST", "POST"]
+        assert tries == ["POST", "POST", "POST"]
+        # A body the caller streams after entry: nothing of it was sent, so entry is tried again too.
+        with pytest.raises(io.ConnectError):
+            async with client.put(f"http://127.0.0.1:{port}/", {"Transfer-Encoding": "chunked"}):
+                pass
+    assert tries == ["POST", "POST", "POST", "PUT", "PUT", "PUT"]
+
+
+async def test_an_awaited_get_whose_body_is_cut_short_is_tried_again() -> None:
+    attempts: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        attempts.append(1)
+        if len(attempts) == 1:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")  # then the connection drops
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcdefghij")
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(handle) as url:
+        with pytest.raises(IncompleteBody):
+            await io.getSession.get(url)
+        attempts.clear()
+        resp = await io.getSession.get(url, retries=io.Retry(total=1, backoff=0))
+        assert await resp.read() == b"abcdefghij"
+    assert len(attempts) == 2

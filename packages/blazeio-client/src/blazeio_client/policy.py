@@ -81,6 +81,7 @@ class PolicyFlow:
     _content: bytes | None
     _early: Any
     _decoder: Any
+    _sent: int
 
     @property
     def request_headers(self) -> Headers:
@@ -96,6 +97,18 @@ class PolicyFlow:
     async def _discard_body(self) -> None:
         raise NotImplementedError
 
+    async def __aexit__(self, *exc: object) -> None:
+        raise NotImplementedError
+
+    def __aenter__(self) -> Coroutine[Any, Any, Any]:
+        raise NotImplementedError
+
+    async def eof(self, data: bytes | bytearray | str | None = None) -> None:
+        raise NotImplementedError
+
+    async def read(self) -> bytes:
+        raise NotImplementedError
+
     async def _send_again(self) -> None:
         raise NotImplementedError
 
@@ -109,6 +122,7 @@ class PolicyFlow:
     _own_cookies: str | None = None
     _origin: tuple[str, str, int] = ("", "", 0)
     _retries: Retry | None = None
+    _attempt = 0  # attempts made so far (retries count them across entry and body reading)
     _request_hooks: Sequence[Hook] = ()
     _response_hooks: Sequence[Hook] = ()
 
@@ -185,10 +199,10 @@ class PolicyFlow:
 
     def _can_repeat(self) -> bool:
         """Whether the request body can be sent again: none, bytes, or a stream that can rewind
-        (a seekable file, ``multipart=`` of such); never a body streamed with ``write()``."""
+        (a seekable file, ``multipart=`` of such); never once the caller has sent some with ``write()``."""
         if self._stream is not None:
             return self._stream.rewind is not None
-        return self._body is not None or self._writer is None
+        return self._body is not None or self._sent == 0
 
     def _rewind(self) -> None:
         stream = self._stream
@@ -210,9 +224,8 @@ class PolicyFlow:
     async def _managed_enter(self) -> Any:
         """``__aenter__`` of a managed request: hops as usual, tried again as ``retries`` allows."""
         retries = self._retries
-        attempt = 0
         while True:
-            attempt += 1
+            self._attempt = attempt = self._attempt + 1
             await self._before_send()
             try:
                 await self._exchange()
@@ -234,7 +247,30 @@ class PolicyFlow:
                 wait = retries.delay(attempt, self.headers.get("retry-after"))
                 await self._discard_body()
                 await asyncio.sleep(wait)
-            self._rewind()
-            self._reset_exchange()
-            self._request_done = False
-            self._writer = None
+            self._prepare_retry()
+
+    def _prepare_retry(self) -> None:
+        self._rewind()
+        self._reset_exchange()
+        self._request_done = False
+        self._writer = None
+
+    async def _retrying_whole(self) -> Any:
+        """``await`` of a request with ``retries``: a body cut short (or a read timeout) is tried
+        again as the policy allows, as a failed entry is."""
+        retries = self._retries
+        assert retries is not None
+        while True:
+            async with self:
+                await self.eof()
+                try:
+                    await self.read()
+                except Exception as exc:
+                    if not retries.should_retry(
+                        self.method, error=exc, attempt=self._attempt, body_rewindable=self._can_repeat()
+                    ):
+                        raise
+                else:
+                    return self
+            await asyncio.sleep(retries.delay(self._attempt))
+            self._prepare_retry()

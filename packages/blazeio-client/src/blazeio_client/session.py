@@ -610,6 +610,8 @@ class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Sessi
             self._coroutine.close()
 
     async def _whole(self) -> Session:
+        if self._retries is not None:
+            return await self._retrying_whole()  # type: ignore[no-any-return]
         async with self:
             await self.eof()
             await self.read()
