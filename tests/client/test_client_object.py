@@ -227,3 +227,29 @@ async def test_a_raw_peer_sees_the_request_a_mock_handler_sees() -> None:
         wire = await (await real.post(url, form={"a": ["1", "2"]})).read()
     async with io.Client(transport=io.MockTransport(handler)) as mocked:
         assert await (await mocked.post("http://x.test/", form={"a": ["1", "2"]})).read() == wire == seen[0]
+
+
+async def test_a_relative_url_with_a_url_in_its_query_still_goes_under_base_url() -> None:
+    def handler(request: io.ClientRequest) -> io.MockResponse:
+        return io.MockResponse(200, body=request.url)
+
+    async with io.Client("http://api.test/v2/", transport=io.MockTransport(handler)) as client:
+        assert await (await client.get("go?to=http://x.test/")).text() == "http://api.test/v2/go?to=http://x.test/"
+        assert await (await client.get("http://other.test/y")).text() == "http://other.test/y"
+
+
+async def test_a_response_hook_may_read_a_redirect_hops_body_without_changing_the_final_body() -> None:
+    bodies: list[bytes] = []
+
+    async def peek(resp: io.Session) -> None:
+        bodies.append(await resp.read())
+
+    def site(request: io.ClientRequest) -> io.MockResponse:
+        if request.path == "/a":
+            return io.MockResponse(302, {"Location": "/b"}, "moved")
+        return io.MockResponse(200, body="final")
+
+    hooks = {"response": [peek]}
+    async with io.Client(transport=io.MockTransport(site), event_hooks=hooks, follow_redirects=True) as client:
+        assert await (await client.get("http://a.test/a")).text() == "final"
+    assert bodies == [b"moved", b"final"]

@@ -14,6 +14,7 @@ redirect hops included, and gives each request the cookies that belong to it.
 from __future__ import annotations
 
 import inspect
+import re
 import ssl as ssl_module
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from blazeio_common import ClientGotInTrouble, LocalProtocolError
 __all__ = ["Client", "ClientClosed"]
 
 _HOOK_EVENTS = ("request", "response")
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a scheme (RFC 3986 §3.1) and an authority
 # The proxy from the environment (trust_env) is decided where connections are made; a Session
 # that takes the setting is given it.
 _SESSION_TAKES_TRUST_ENV = "trust_env" in inspect.signature(Session).parameters
@@ -117,7 +119,7 @@ class Client:
         """A request with this client's settings; ``options`` are ``io.getSession``'s and win."""
         if self.closed:
             raise ClientClosed("this io.Client is closed")
-        if self.base_url and "://" not in url:
+        if self.base_url and not _ABSOLUTE.match(url):
             url = self.base_url + url.lstrip("/")
         if self.headers:
             headers = _merge_headers(self.headers, headers)

@@ -3,6 +3,9 @@
 async with io.getSession.get(url, headers) as resp: ...
 async with io.getSession(url, "POST", headers, json=...) as resp: ...
 resp = await io.getSession.get(url)            # the whole response, read
+
+The module-level default client: one shared pool, no cookie jar (a response's Set-Cookie is not
+kept for later requests; use ``io.Client`` for that). ``auth=`` and ``retries=`` work per request.
 """
 
 from __future__ import annotations

@@ -135,8 +135,9 @@ class _MockConnection(ClientConnection):
     def _client_request(self) -> ClientRequest:
         request = self.request
         assert request is not None
-        target = request.target
-        url = target if "://" in target else f"{self.scheme}://{request.headers.get('host', '')}{target}"
+        url = target = request.target  # a request to a proxy has the absolute URL already
+        if target.startswith("/"):  # origin-form
+            url = f"{self.scheme}://{request.headers.get('host', '')}{target}"
         return ClientRequest(request.method, url, request.headers, b"".join(self.body))
 
     def _answer(self, request: ClientRequest) -> None:

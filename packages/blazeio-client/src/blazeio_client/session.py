@@ -413,6 +413,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Sessi
         self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
         self._response = None
         self._response_done = False
+        self._content = None  # a response hook may have read the hop's body
         self.received_len = 0
         await self._send_again()
 
