@@ -9,7 +9,7 @@ import io as io_module
 from collections.abc import AsyncIterator
 
 import pytest
-from peers import canned, echo_request, raw_server, read_request
+from peers import canned, echo_request, http_proxy, raw_server, read_request
 
 import blazeio_client as io
 from blazeio_common import LocalProtocolError
@@ -253,3 +253,31 @@ async def test_a_response_hook_may_read_a_redirect_hops_body_without_changing_th
     async with io.Client(transport=io.MockTransport(site), event_hooks=hooks, follow_redirects=True) as client:
         assert await (await client.get("http://a.test/a")).text() == "final"
     assert bodies == [b"moved", b"final"]
+
+
+async def test_client_proxy_timeout_and_redirect_limit_apply_to_its_requests() -> None:
+    log: list[bytes] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # never answers; returns when the client goes away
+        writer.close()
+
+    async with raw_server(echo_request()) as origin, raw_server(http_proxy(log)) as proxy:
+        async with io.Client(proxy=proxy) as client:
+            assert (await client.get(f"{origin}/via")).status_code == 200
+        assert log[0].startswith(f"GET {origin}/via HTTP/1.1".encode())
+    async with raw_server(silent) as url, io.Client(timeout=io.Timeout(read=0.2)) as client:
+        with pytest.raises(io.ReadTimeout):
+            async with asyncio.timeout(10):  # the client's 0.2 s, not the default 60 s
+                await client.get(url)
+
+    hops: list[str] = []
+
+    def loop(request: io.ClientRequest) -> io.MockResponse:
+        hops.append(request.path)
+        return io.MockResponse(302, {"Location": "/again"})
+
+    async with io.Client(transport=io.MockTransport(loop), follow_redirects=True, max_redirects=3) as client:
+        with pytest.raises(io.TooManyRedirects):
+            await client.get("http://a.test/")
+    assert hops == ["/", "/again", "/again", "/again"]
