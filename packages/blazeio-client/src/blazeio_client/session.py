@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
-from types import TracebackType
 from typing import Any
 
 from blazeio_client.__about__ import __version__
 from blazeio_client.auth import Auth
-from blazeio_client.bodies import file_stream, iterable_stream, multipart_stream
+from blazeio_client.awaiting import Awaiting
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.policy import Policy, PolicyFlow
 from blazeio_client.pool import Key, Pool
@@ -25,14 +24,13 @@ from blazeio_client.reading import ResponseReading
 from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.uploading import BODY_PIECE, Uploading
-from blazeio_client.url import URL, encode_pairs, parse_proxy
+from blazeio_client.url import URL, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
     LocalProtocolError,
     ProtocolError,
     ServerDisconnected,
-    dumps,
 )
 from blazeio_common.http import (
     NEED_DATA,
@@ -69,7 +67,7 @@ class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Session"]):
+class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, Any, "Session"]):
     """A request and its response (``async with io.getSession.get(url) as resp``).
 
     ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
@@ -189,34 +187,6 @@ class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Sessi
         return list(self._redirects)
 
     # -- request -------------------------------------------------------------------------
-    def _prepare_body(
-        self, json: Any, body: Any, form: Mapping[str, Any] | None, multipart: Mapping[str, Any] | None
-    ) -> bytes | None:
-        headers = self.request_headers
-        if multipart is not None:
-            self._stream, kind = multipart_stream(multipart)
-            headers["Content-Type"] = kind
-            return None
-        if json is not None:
-            headers.setdefault("Content-Type", "application/json")
-            return dumps(json, indent=0).encode()
-        if form is not None:
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            return encode_pairs(form).encode()
-        if body is None:
-            return None
-        if isinstance(body, str):
-            return body.encode()
-        if isinstance(body, (bytes, bytearray, memoryview)):
-            return bytes(body)
-        if hasattr(body, "read"):
-            self._stream = file_stream(body)
-            return None
-        if hasattr(body, "__aiter__"):
-            self._stream = iterable_stream(body)
-            return None
-        raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
-
     def _head(self) -> bytes:
         own = self._request_headers
         key = None
@@ -586,29 +556,6 @@ class Session(Uploading, PolicyFlow, ResponseReading, Coroutine[Any, Any, "Sessi
 
     def __await__(self) -> Generator[Any, None, Session]:
         return self._whole().__await__()
-
-    # -- the coroutine protocol: one run of _whole(), made on the first send or throw ----------
-    _coroutine: Coroutine[Any, Any, Session] | None = None
-
-    def _run(self) -> Coroutine[Any, Any, Session]:
-        coroutine = self._coroutine
-        if coroutine is None:
-            coroutine = self._coroutine = self._whole()
-        return coroutine
-
-    def send(self, value: Any) -> Any:
-        return self._run().send(value)
-
-    def throw(self, typ: Any, val: Any = None, tb: TracebackType | None = None, /) -> Any:
-        if val is None and tb is None:
-            return self._run().throw(typ)  # the one-argument form (the others are deprecated)
-        return self._run().throw(typ, val, tb)
-
-    def close(self) -> None:
-        """Close the coroutine (as ``coroutine.close()``): a run in progress ends, and its
-        connection is released as ``async with`` releases it; a Session never run has nothing to close."""
-        if self._coroutine is not None:
-            self._coroutine.close()
 
     async def _whole(self) -> Session:
         if self._retries is not None:
