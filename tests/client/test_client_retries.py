@@ -140,3 +140,28 @@ async def test_an_awaited_get_whose_body_is_cut_short_is_tried_again() -> None:
         resp = await io.getSession.get(url, retries=io.Retry(total=1, backoff=0))
         assert await resp.read() == b"abcdefghij"
     assert len(attempts) == 2
+
+
+async def test_a_503_with_an_endless_body_is_given_up_without_reading_it() -> None:
+    attempts: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        attempts.append(1)
+        try:
+            if len(attempts) == 1:
+                writer.write(b"HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n")
+                while True:  # until the client closes the connection
+                    writer.write(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+                    await writer.drain()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async with raw_server(handle) as url, asyncio.timeout(10):
+        resp = await io.getSession.get(url, retries=io.Retry(total=1, backoff=0))
+        assert (resp.status_code, await resp.read()) == (200, b"ok")
+    assert len(attempts) == 2

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from blazeio_client.auth import Auth, BasicAuth
 from blazeio_client.bodies import Stream
@@ -32,7 +32,9 @@ from blazeio_common.http import ChunkedWriter, ContentLengthWriter, Headers, Res
 
 __all__ = ["Hook", "Policy", "PolicyFlow", "as_auth"]
 
-Hook = Callable[[Any], Any]  # a request hook gets a ClientRequest, a response hook the response
+Hook = Callable[[Any], Any]
+# A response given up for another attempt is read off (to keep its connection) up to this size.
+_DRAIN_MAX = 64 * 1024  # a request hook gets a ClientRequest, a response hook the response
 
 
 class Policy(Protocol):
@@ -95,6 +97,9 @@ class PolicyFlow:
         raise NotImplementedError
 
     async def _discard_body(self) -> None:
+        raise NotImplementedError
+
+    def _release(self, reusable: bool) -> None:
         raise NotImplementedError
 
     async def __aexit__(self, *exc: object) -> None:
@@ -190,12 +195,21 @@ class PolicyFlow:
         retry = auth.retry_headers(self.method, str(self.url), status, self.headers.getlist(name), self._auth_sent)
         if retry is None or not self._can_repeat():
             return False
-        await self._discard_body()
+        await self._drop_response()
         self._rewind()
         self._reset_exchange()
         self._auth_override = retry
         await self._send_again()
         return True
+
+    async def _drop_response(self) -> None:
+        """Done with a response that is not the answer: a small body is read off so that its
+        connection can be reused; a large one (or of unknown length) closes the connection."""
+        length = self.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) <= _DRAIN_MAX:
+            await self._discard_body()
+        else:
+            self._release(reusable=False)
 
     def _can_repeat(self) -> bool:
         """Whether the request body can be sent again: none, bytes, or a stream that can rewind
@@ -221,7 +235,7 @@ class PolicyFlow:
         self.reason_phrase = ""
         self.received_len = 0
 
-    async def _managed_enter(self) -> Any:
+    async def _managed_enter(self) -> Self:
         """``__aenter__`` of a managed request: hops as usual, tried again as ``retries`` allows."""
         retries = self._retries
         while True:
@@ -245,7 +259,7 @@ class PolicyFlow:
                 ):
                     return self
                 wait = retries.delay(attempt, self.headers.get("retry-after"))
-                await self._discard_body()
+                await self._drop_response()
                 await asyncio.sleep(wait)
             self._prepare_retry()
 
@@ -255,7 +269,7 @@ class PolicyFlow:
         self._request_done = False
         self._writer = None
 
-    async def _retrying_whole(self) -> Any:
+    async def _retrying_whole(self) -> Self:
         """``await`` of a request with ``retries``: a body cut short (or a read timeout) is tried
         again as the policy allows, as a failed entry is."""
         retries = self._retries

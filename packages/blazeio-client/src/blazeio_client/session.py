@@ -559,7 +559,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
 
     async def _whole(self) -> Session:
         if self._retries is not None:
-            return await self._retrying_whole()  # type: ignore[no-any-return]
+            return await self._retrying_whole()
         async with self:
             await self.eof()
             await self.read()
