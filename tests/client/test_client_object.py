@@ -281,3 +281,16 @@ async def test_client_proxy_timeout_and_redirect_limit_apply_to_its_requests() -
         with pytest.raises(io.TooManyRedirects):
             await client.get("http://a.test/")
     assert hops == ["/", "/again", "/again", "/again"]
+
+
+async def test_a_cookie_deleted_by_a_redirect_is_not_sent_on_the_next_hop() -> None:
+    def site(request: io.ClientRequest) -> io.MockResponse:
+        if request.path == "/logout":
+            return io.MockResponse(303, {"Location": "/me", "Set-Cookie": "sid=; Max-Age=0; Path=/"})
+        return io.MockResponse(200, body=request.headers.get("cookie", "-"))
+
+    async with io.Client(transport=io.MockTransport(site), follow_redirects=True) as client:
+        client.cookies.set("sid", "abc", "shop.test")
+        assert await (await client.get("http://shop.test/me")).text() == "sid=abc"
+        assert await (await client.get("http://shop.test/logout")).text() == "-"
+        assert "sid" not in client.cookies

@@ -166,7 +166,7 @@ class PolicyFlow:
             self._auth_sent = sent
         jar = self._jar
         if jar is not None:
-            values = [jar.header_for(str(url))]
+            values = [jar.header_for(str(url)) if jar else None]  # an empty jar: no URL to format
             if same_origin:
                 values.append(self._own_cookies)
             cookie = "; ".join(value for value in values if value)
