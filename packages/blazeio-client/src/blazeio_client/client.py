@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from blazeio_client.auth import Auth
 from blazeio_client.cookies import CookieJar
 from blazeio_client.mock_transport import MockTransport
-from blazeio_client.policy import Hook, as_auth
+from blazeio_client.policy import Hook, Policy, as_auth
 from blazeio_client.pool import Pool
 from blazeio_client.retry import Retry
 from blazeio_client.session import Session
@@ -34,8 +34,9 @@ __all__ = ["Client", "ClientClosed"]
 
 _HOOK_EVENTS = ("request", "response")
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a scheme (RFC 3986 §3.1) and an authority
-# The proxy from the environment (trust_env) is decided where connections are made; a Session
-# that takes the setting is given it.
+# trust_env (a proxy from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, see proxy_env.py) is decided
+# where a request's connection is made: the client keeps the setting and hands it to a Session
+# that takes it. An explicit proxy= always goes with the request.
 _SESSION_TAKES_TRUST_ENV = "trust_env" in inspect.signature(Session).parameters
 
 
@@ -45,8 +46,8 @@ class ClientClosed(ClientGotInTrouble, RuntimeError):
 
 class Client:
     """A client of its own: pool, ``base_url``, default ``headers``, ``timeout``, redirects,
-    ``auth``, ``proxy``, a cookie jar, ``retries`` and ``event_hooks``; ``transport=`` a
-    ``MockTransport`` to answer requests without a network (for tests)."""
+    ``auth``, ``proxy`` (and ``trust_env``), a cookie jar, ``retries`` and ``event_hooks``;
+    ``transport=`` a ``MockTransport`` to answer requests without a network (for tests)."""
 
     def __init__(
         self,
@@ -133,8 +134,9 @@ class Client:
             options.setdefault("ssl", self.ssl)
         if _SESSION_TAKES_TRUST_ENV:
             options.setdefault("trust_env", self.trust_env)
+        policy: Policy = self  # what the Session reads: cookies, auth, retries, event_hooks
         options["pool"] = self.pool
-        options["policy"] = self
+        options["policy"] = policy
         return Session(url, method, headers, **options)
 
     def __call__(
