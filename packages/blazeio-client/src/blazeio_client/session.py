@@ -45,14 +45,16 @@ from blazeio_common.http import (
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
-from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
 
-__all__ = ["DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
 # Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
 USER_AGENT = f"Blazeio/{__version__}"
+# What this installation can decode: zstd only with the zstandard package or Python 3.14.
+ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
@@ -232,7 +234,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         if self._user_agent and "user-agent" not in headers:
             headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
-            headers.add("Accept-Encoding", "gzip, deflate, br")
+            headers.add("Accept-Encoding", ACCEPT_ENCODING)
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         stream = self._stream
