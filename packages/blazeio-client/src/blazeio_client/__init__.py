@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from blazeio_client.__about__ import __version__
 from blazeio_client.connection import ConnectError, ProxyError
+from blazeio_client.download import DownloadError, IncompleteDownload, RangeMismatch
 from blazeio_client.get_session import getSession
 from blazeio_client.pool import Pool
 from blazeio_client.rvtools import Rvtools
@@ -17,9 +18,12 @@ __all__ = [
     "__version__",
     "ConnectError",
     "ConnectTimeout",
+    "DownloadError",
+    "IncompleteDownload",
     "Pool",
     "PoolTimeout",
     "ProxyError",
+    "RangeMismatch",
     "ReadTimeout",
     "Rvtools",
     "Session",

@@ -10,6 +10,7 @@ pool only if both bodies are complete and both sides keep it alive.
 
 from __future__ import annotations
 
+import os
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from types import TracebackType
@@ -18,6 +19,7 @@ from typing import Any
 from blazeio_client.__about__ import __version__
 from blazeio_client.bodies import file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
+from blazeio_client.download import save_response
 from blazeio_client.pool import Key, Pool
 from blazeio_client.reading import ResponseReading
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
@@ -497,6 +499,12 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         return self._content
 
     aread = read
+
+    async def save(self, path: str | os.PathLike[str], progress: Callable[[int, int | None], Any] | None = None) -> str:
+        """Write the body (as ``read()`` gives it) to ``path``, via ``path + ".part"`` renamed when
+        complete; the file is written in a thread, never blocking the loop. Returns the path."""
+        await self.prepare_http()
+        return await save_response(self, path, progress, self._content)
 
     @property
     def path(self) -> str:
