@@ -24,7 +24,7 @@ from blazeio_client.pool import Key, Pool
 from blazeio_client.reading import ResponseReading
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.uploading import BODY_PIECE, Uploading
-from blazeio_client.url import URL, encode_pairs, parse_proxy
+from blazeio_client.url import URL, Proxy, encode_pairs, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
@@ -90,6 +90,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _proxy_from_env = False  # the proxy follows the environment's choice for each hop's origin
     _user_agent = True  # False once the program removed it ({"User-Agent": None})
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
@@ -119,6 +120,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         progress: Callable[[int, int | None], Any] | None = None,
         pool: Pool | None = None,
         proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
@@ -146,7 +148,14 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
-        self.proxy = parse_proxy(proxy) if proxy else None
+        self.proxy: Proxy | None
+        if proxy:
+            self.proxy = parse_proxy(proxy)
+        elif trust_env and self.pool.env_proxies is not None:  # None: no proxy variables (the usual case)
+            self._proxy_from_env = True
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)
+        else:
+            self.proxy = None
         if ssl is not None:
             self._ssl = ssl
         if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
@@ -270,18 +279,19 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
                 headers["Content-Length"] = "0"
             self._request_done = True
         target = self.url.target
-        if self.proxy is not None and not self.url.tls:
+        proxy = self.proxy
+        if proxy is not None and proxy.forwards and not self.url.tls:
             # RFC 9112 §3.2.2: a request to a proxy carries the absolute URI.
             target = str(self.url)
-            if self.proxy[2] and "proxy-authorization" not in headers:
-                headers["Proxy-Authorization"] = self.proxy[2]
+            if proxy.authorization and "proxy-authorization" not in headers:
+                headers["Proxy-Authorization"] = proxy.authorization
         return serialise_request_head(self.method, target, headers)
 
     def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
         """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
         proxy = self.proxy
-        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, proxy.key if proxy else "")
         connection = self.pool.take_idle(self._key)
         if connection is None:
             return None
@@ -405,6 +415,8 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
                 self.request_headers.pop(name, None)
         self.request_headers.pop("host", None)
         self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
+        if self._proxy_from_env and self.pool.env_proxies is not None:
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)  # no_proxy may name the new origin
         self._response = None
         self._response_done = False
         self.received_len = 0
