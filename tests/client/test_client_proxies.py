@@ -197,3 +197,27 @@ async def test_an_unusable_proxy_setting_is_an_error_not_a_direct_connection(
         await io.getSession.get(f"{origin}/x", pool=pool)
     with pytest.raises(ValueError, match="unsupported proxy scheme"):
         await io.getSession.get(f"{origin}/x", proxy="socks4://127.0.0.1:1080")
+
+
+async def test_a_redirect_to_an_origin_in_no_proxy_leaves_the_proxy(
+    origin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bytes] = []
+    moved = f"HTTP/1.1 302 Found\r\nLocation: {origin}/landed\r\nContent-Length: 0\r\n\r\n".encode()
+
+    async def redirect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        writer.write(moved)
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(http_proxy(seen)) as proxy_url, raw_server(redirect) as start:
+        monkeypatch.setenv("http_proxy", proxy_url)
+        monkeypatch.setenv("no_proxy", origin.removeprefix("http://"))  # 127.0.0.1:<its port> only
+        pool = io.Pool()
+        try:
+            resp = await io.getSession.get(f"{start}/go", pool=pool, follow_redirects=True)
+            assert await resp.text() == f"GET /landed HTTP/1.1 Host: {origin.removeprefix('http://')}"  # direct
+        finally:
+            pool.close()
+    assert [head.split(b"\r\n")[0] for head in seen] == [f"GET {start}/go HTTP/1.1".encode()]  # the first hop

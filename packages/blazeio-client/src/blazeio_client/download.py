@@ -27,7 +27,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from blazeio_client.file_sink import write_body
-from blazeio_common import ClientGotInTrouble
+from blazeio_common import ClientGotInTrouble, IncompleteBody
 from blazeio_common.http import Headers
 
 __all__ = [
@@ -49,7 +49,7 @@ class DownloadError(ClientGotInTrouble):
 
 
 class IncompleteDownload(DownloadError):
-    """The body ended before the length the server announced."""
+    """The body ended before the length the server announced (the ``.part`` keeps what came)."""
 
 
 class RangeMismatch(DownloadError):
@@ -195,7 +195,10 @@ async def _receive(
         await asyncio.to_thread(_write_meta, path, meta)
     else:
         raise DownloadError(f"cannot download {url}: the server answered {status}")
-    size = await write_body(resp.pull(), path + ".part", offset, total, progress)
+    try:
+        size = await write_body(resp.pull(), path + ".part", offset, total, progress)
+    except IncompleteBody as exc:  # the connection ended mid-body: what came is in the .part
+        raise IncompleteDownload(f"{url}: {exc}; {path}.part is kept to resume") from exc
     if total is not None and size != total:
         raise IncompleteDownload(f"{url}: {size} of {total} bytes received; {path}.part is kept to resume")
     await asyncio.to_thread(_complete, path)
