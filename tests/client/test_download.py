@@ -180,6 +180,9 @@ async def test_a_download_asks_for_the_identity_coding_and_saves_it(nginx: tuple
         assert resp.headers["content-encoding"] == "gzip"
         await resp.save(tmp_path / "saved.bin")  # save() writes what read() gives: decoded
     assert await contents(tmp_path / "saved.bin") == payload
+    resp = await io.getSession.get(f"{base}/e.bin")  # read already: save() writes what was read
+    assert await resp.save(tmp_path / "read.bin") == str(tmp_path / "read.bin")
+    assert await contents(tmp_path / "read.bin") == payload and await contents(tmp_path / "read.bin.part") is None
     await io.getSession.download(f"{base}/e.bin", tmp_path / "e.bin")
     assert await contents(tmp_path / "e.bin") == payload
 
