@@ -95,7 +95,8 @@ def test_the_client_export_list_is_exactly_what_is_promised_and_on_the_facade() 
         ["__version__", "getSession", "Session", "Pool", "Rvtools", "Timeout", "Client", "ClientClosed",
          "ClientRequest", "MockTransport", "MockResponse", "CookieJar", "Cookie", "CookieError", "BasicAuth",
          "BearerAuth", "DigestAuth", "AuthError", "Retry", "ConnectError", "ProxyError", "ConnectTimeout",
-         "ReadTimeout", "WriteTimeout", "PoolTimeout", "TooManyRedirects"]
+         "ReadTimeout", "WriteTimeout", "PoolTimeout", "TooManyRedirects", "DownloadError", "IncompleteDownload",
+         "RangeMismatch"]
     )  # fmt: skip
     for name in set(blazeio_client.__all__) - {"__version__"}:  # the facade's version is its own
         assert getattr(io, name) is getattr(blazeio_client, name), name

@@ -11,6 +11,7 @@ from blazeio_client.client import Client, ClientClosed
 from blazeio_client.client_request import ClientRequest
 from blazeio_client.connection import ConnectError, ProxyError
 from blazeio_client.cookies import Cookie, CookieError, CookieJar
+from blazeio_client.download import DownloadError, IncompleteDownload, RangeMismatch
 from blazeio_client.get_session import getSession
 from blazeio_client.mock_transport import MockResponse, MockTransport
 from blazeio_client.pool import Pool
@@ -33,11 +34,14 @@ __all__ = [
     "CookieError",
     "CookieJar",
     "DigestAuth",
+    "DownloadError",
+    "IncompleteDownload",
     "MockResponse",
     "MockTransport",
     "Pool",
     "PoolTimeout",
     "ProxyError",
+    "RangeMismatch",
     "ReadTimeout",
     "Retry",
     "Rvtools",

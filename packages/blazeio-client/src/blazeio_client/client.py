@@ -13,7 +13,7 @@ redirect hops included, and gives each request the cookies that belong to it.
 
 from __future__ import annotations
 
-import inspect
+import os
 import re
 import ssl as ssl_module
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from blazeio_client.auth import Auth
 from blazeio_client.cookies import CookieJar
+from blazeio_client.download import download
 from blazeio_client.mock_transport import MockTransport
 from blazeio_client.policy import Hook, Policy, as_auth
 from blazeio_client.pool import Pool
@@ -34,10 +35,6 @@ __all__ = ["Client", "ClientClosed"]
 
 _HOOK_EVENTS = ("request", "response")
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a scheme (RFC 3986 §3.1) and an authority
-# trust_env (a proxy from HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY, see proxy_env.py) is decided
-# where a request's connection is made: the client keeps the setting and hands it to a Session
-# that takes it. An explicit proxy= always goes with the request.
-_SESSION_TAKES_TRUST_ENV = "trust_env" in inspect.signature(Session).parameters
 
 
 class ClientClosed(ClientGotInTrouble, RuntimeError):
@@ -132,8 +129,9 @@ class Client:
             options.setdefault("proxy", self.proxy)
         if self.ssl is not None:
             options.setdefault("ssl", self.ssl)
-        if _SESSION_TAKES_TRUST_ENV:
-            options.setdefault("trust_env", self.trust_env)
+        # trust_env (HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY) is decided where the request's
+        # connection is made; an explicit proxy= always goes with the request.
+        options.setdefault("trust_env", self.trust_env)
         policy: Policy = self  # what the Session reads: cookies, auth, retries, event_hooks
         options["pool"] = self.pool
         options["policy"] = policy
@@ -164,6 +162,18 @@ class Client:
 
     def options(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
         return self.request("OPTIONS", url, headers, **options)
+
+    async def download(
+        self,
+        url: str,
+        path: str | os.PathLike[str],
+        *,
+        resume: bool = True,
+        progress: Callable[[int, int | None], Any] | None = None,
+        **options: Any,
+    ) -> str:
+        """``io.getSession.download`` through this client (its base_url, headers, cookies, auth, proxy)."""
+        return await download(self, url, path, resume=resume, progress=progress, **options)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def aclose(self) -> None:

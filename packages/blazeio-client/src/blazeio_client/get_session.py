@@ -10,9 +10,11 @@ kept for later requests; use ``io.Client`` for that). ``auth=`` and ``retries=``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from blazeio_client.download import download
 from blazeio_client.session import DEFAULT_POOL, Session
 
 __all__ = ["getSession"]
@@ -44,6 +46,18 @@ class _GetSession:
 
     def options(self, url: str, headers: Mapping[str, Any] | None = None, **options: Any) -> Session:
         return Session(url, "OPTIONS", headers, **options)
+
+    async def download(
+        self,
+        url: str,
+        path: str | os.PathLike[str],
+        *,
+        resume: bool = True,
+        progress: Callable[[int, int | None], Any] | None = None,
+        **options: Any,
+    ) -> str:
+        """Download ``url`` to ``path``, resuming a ``path + ".part"`` left by an earlier attempt."""
+        return await download(self, url, path, resume=resume, progress=progress, **options)
 
     @staticmethod
     def close() -> None:

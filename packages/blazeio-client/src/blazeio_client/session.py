@@ -10,6 +10,7 @@ pool only if both bodies are complete and both sides keep it alive.
 
 from __future__ import annotations
 
+import os
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from typing import Any
@@ -18,13 +19,14 @@ from blazeio_client.__about__ import __version__
 from blazeio_client.auth import Auth
 from blazeio_client.awaiting import Awaiting
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
+from blazeio_client.download import save_response
 from blazeio_client.policy import Policy, PolicyFlow
 from blazeio_client.pool import Key, Pool
 from blazeio_client.reading import ResponseReading
 from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.uploading import BODY_PIECE, Uploading
-from blazeio_client.url import URL, parse_proxy
+from blazeio_client.url import URL, Proxy, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
@@ -46,14 +48,16 @@ from blazeio_common.http import (
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
-from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
 
-__all__ = ["DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
 # Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
 USER_AGENT = f"Blazeio/{__version__}"
+# What this installation can decode: zstd only with the zstandard package or Python 3.14.
+ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
@@ -87,6 +91,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _proxy_from_env = False  # the proxy follows the environment's choice for each hop's origin
     _user_agent = True  # False once the program removed it ({"User-Agent": None})
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
@@ -119,6 +124,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         auth: Auth | tuple[str, str] | None = None,
         retries: Retry | None = None,
         policy: Policy | None = None,
+        trust_env: bool = True,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
@@ -146,7 +152,14 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
-        self.proxy = parse_proxy(proxy) if proxy else None
+        self.proxy: Proxy | None
+        if proxy:
+            self.proxy = parse_proxy(proxy)
+        elif trust_env and self.pool.env_proxies is not None:  # None: no proxy variables (the usual case)
+            self._proxy_from_env = True
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)
+        else:
+            self.proxy = None
         if ssl is not None:
             self._ssl = ssl
         if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
@@ -210,7 +223,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         if self._user_agent and "user-agent" not in headers:
             headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
-            headers.add("Accept-Encoding", "gzip, deflate, br")
+            headers.add("Accept-Encoding", ACCEPT_ENCODING)
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         stream = self._stream
@@ -244,18 +257,19 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
                 headers["Content-Length"] = "0"
             self._request_done = True
         target = self.url.target
-        if self.proxy is not None and not self.url.tls:
+        proxy = self.proxy
+        if proxy is not None and proxy.forwards and not self.url.tls:
             # RFC 9112 §3.2.2: a request to a proxy carries the absolute URI.
             target = str(self.url)
-            if self.proxy[2] and "proxy-authorization" not in headers:
-                headers["Proxy-Authorization"] = self.proxy[2]
+            if proxy.authorization and "proxy-authorization" not in headers:
+                headers["Proxy-Authorization"] = proxy.authorization
         return serialise_request_head(self.method, target, headers)
 
     def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
         """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
         proxy = self.proxy
-        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, proxy.key if proxy else "")
         connection = self.pool.take_idle(self._key)
         if connection is None:
             return None
@@ -381,6 +395,8 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
                 self.request_headers.pop(name, None)
         self.request_headers.pop("host", None)
         self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
+        if self._proxy_from_env and self.pool.env_proxies is not None:
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)  # no_proxy may name the new origin
         self._response = None
         self._response_done = False
         self._content = None  # a response hook may have read the hop's body
@@ -478,6 +494,12 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         return self._content
 
     aread = read
+
+    async def save(self, path: str | os.PathLike[str], progress: Callable[[int, int | None], Any] | None = None) -> str:
+        """Write the body (as ``read()`` gives it) to ``path``, via ``path + ".part"`` renamed when
+        complete; the file is written in a thread, never blocking the loop. Returns the path."""
+        await self.prepare_http()
+        return await save_response(self, path, progress, self._content)
 
     @property
     def path(self) -> str:
