@@ -260,6 +260,20 @@ async def test_a_websocket_goes_through_an_http_proxy_tunnel_with_proxy_credenti
     assert [head.split(b"\r\n")[0] for head in log] == [f"CONNECT {url.removeprefix('ws://')} HTTP/1.1".encode()]
 
 
+async def test_a_websocket_goes_through_a_socks5h_proxy_with_credentials() -> None:
+    pytest.importorskip("pproxy")
+    from test_socks5_pproxy import pproxy
+
+    with pproxy("socks5://127.0.0.1:0#user:secret") as proxy_port:
+        async with server(echo) as url:
+            proxy = f"socks5h://user:secret@127.0.0.1:{proxy_port}"
+            async with io.getSession.websocket(f"{url}/room", proxy=proxy, ping_interval=None) as ws:
+                await ws.send("via socks")
+                assert await ws.receive() == "via socks"
+            with pytest.raises(io.ProxyError):
+                await io.getSession.websocket(f"{url}/room", proxy=proxy.replace("secret", "wrong"))
+
+
 async def test_a_slow_reader_stops_reading_the_socket_and_loses_nothing() -> None:
     count = 100
 

@@ -10,26 +10,29 @@ pool only if both bodies are complete and both sides keep it alive.
 
 from __future__ import annotations
 
+import os
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
-from types import TracebackType
 from typing import Any
 
 from blazeio_client.__about__ import __version__
-from blazeio_client.bodies import file_stream, iterable_stream, multipart_stream
+from blazeio_client.auth import Auth
+from blazeio_client.awaiting import Awaiting
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
+from blazeio_client.download import save_response
+from blazeio_client.policy import Policy, PolicyFlow
 from blazeio_client.pool import Key, Pool
 from blazeio_client.reading import ResponseReading
+from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
 from blazeio_client.uploading import BODY_PIECE, Uploading
-from blazeio_client.url import URL, encode_pairs, parse_proxy
+from blazeio_client.url import URL, Proxy, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
     LocalProtocolError,
     ProtocolError,
     ServerDisconnected,
-    dumps,
 )
 from blazeio_common.http import (
     NEED_DATA,
@@ -45,14 +48,16 @@ from blazeio_common.http import (
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
-from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
 
-__all__ = ["DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
 # Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
 USER_AGENT = f"Blazeio/{__version__}"
+# What this installation can decode: zstd only with the zstandard package or Python 3.14.
+ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
@@ -66,7 +71,7 @@ class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
+class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, Any, "Session"]):
     """A request and its response (``async with io.getSession.get(url) as resp``).
 
     ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
@@ -86,6 +91,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _proxy_from_env = False  # the proxy follows the environment's choice for each hop's origin
     _user_agent = True  # False once the program removed it ({"User-Agent": None})
     _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
     _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
@@ -115,6 +121,10 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         progress: Callable[[int, int | None], Any] | None = None,
         pool: Pool | None = None,
         proxy: str | None = None,
+        auth: Auth | tuple[str, str] | None = None,
+        retries: Retry | None = None,
+        policy: Policy | None = None,
+        trust_env: bool = True,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
@@ -142,11 +152,20 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
-        self.proxy = parse_proxy(proxy) if proxy else None
+        self.proxy: Proxy | None
+        if proxy:
+            self.proxy = parse_proxy(proxy)
+        elif trust_env and self.pool.env_proxies is not None:  # None: no proxy variables (the usual case)
+            self._proxy_from_env = True
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)
+        else:
+            self.proxy = None
         if ssl is not None:
             self._ssl = ssl
         if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
             self._tls = self._context_for(self.url)
+        if policy is not None or auth is not None or retries is not None:
+            self._manage(policy, auth, retries)  # auth, cookies, hooks, retries (see policy.py)
 
     def _context_for(self, url: URL) -> ssl_module.SSLContext | None:
         """The TLS context for ``url``: none for http:// (even with ``ssl=``), else the program's
@@ -181,34 +200,6 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         return list(self._redirects)
 
     # -- request -------------------------------------------------------------------------
-    def _prepare_body(
-        self, json: Any, body: Any, form: Mapping[str, Any] | None, multipart: Mapping[str, Any] | None
-    ) -> bytes | None:
-        headers = self.request_headers
-        if multipart is not None:
-            self._stream, kind = multipart_stream(multipart)
-            headers["Content-Type"] = kind
-            return None
-        if json is not None:
-            headers.setdefault("Content-Type", "application/json")
-            return dumps(json, indent=0).encode()
-        if form is not None:
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            return encode_pairs(form).encode()
-        if body is None:
-            return None
-        if isinstance(body, str):
-            return body.encode()
-        if isinstance(body, (bytes, bytearray, memoryview)):
-            return bytes(body)
-        if hasattr(body, "read"):
-            self._stream = file_stream(body)
-            return None
-        if hasattr(body, "__aiter__"):
-            self._stream = iterable_stream(body)
-            return None
-        raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
-
     def _head(self) -> bytes:
         own = self._request_headers
         key = None
@@ -232,7 +223,7 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         if self._user_agent and "user-agent" not in headers:
             headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
-            headers.add("Accept-Encoding", "gzip, deflate, br")
+            headers.add("Accept-Encoding", ACCEPT_ENCODING)
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         stream = self._stream
@@ -266,18 +257,19 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
                 headers["Content-Length"] = "0"
             self._request_done = True
         target = self.url.target
-        if self.proxy is not None and not self.url.tls:
+        proxy = self.proxy
+        if proxy is not None and proxy.forwards and not self.url.tls:
             # RFC 9112 §3.2.2: a request to a proxy carries the absolute URI.
             target = str(self.url)
-            if self.proxy[2] and "proxy-authorization" not in headers:
-                headers["Proxy-Authorization"] = self.proxy[2]
+            if proxy.authorization and "proxy-authorization" not in headers:
+                headers["Proxy-Authorization"] = proxy.authorization
         return serialise_request_head(self.method, target, headers)
 
     def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
         """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
         proxy = self.proxy
-        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, proxy.key if proxy else "")
         connection = self.pool.take_idle(self._key)
         if connection is None:
             return None
@@ -362,6 +354,8 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
             self.status_code = event.status_code
             self.reason_phrase = event.reason
             self._headers = event.headers
+            if self._managed and await self._after_response():
+                continue  # a challenge answered: the request went out again
             if not (self.follow_redirects and event.status_code in _REDIRECTS):
                 break
             location = event.headers.get("location")
@@ -401,14 +395,19 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
                 self.request_headers.pop(name, None)
         self.request_headers.pop("host", None)
         self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
+        if self._proxy_from_env and self.pool.env_proxies is not None:
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)  # no_proxy may name the new origin
         self._response = None
         self._response_done = False
+        self._content = None  # a response hook may have read the hop's body
         self.received_len = 0
         await self._send_again()
 
     async def _send_again(self) -> None:
         self._request_done = False
         self._writer = None
+        if self._managed:
+            await self._before_send()
         head = self._head()
         connection, _ = self._connect_idle() or await self._connect()
         self._begin(connection, head)
@@ -496,6 +495,12 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
 
     aread = read
 
+    async def save(self, path: str | os.PathLike[str], progress: Callable[[int, int | None], Any] | None = None) -> str:
+        """Write the body (as ``read()`` gives it) to ``path``, via ``path + ".part"`` renamed when
+        complete; the file is written in a thread, never blocking the loop. Returns the path."""
+        await self.prepare_http()
+        return await save_response(self, path, progress, self._content)
+
     @property
     def path(self) -> str:
         """The request target (path and query) of the final request, after redirects."""
@@ -520,9 +525,15 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
         if connection is not None and key is not None:
             self.pool.release(key, connection, reusable)
 
-    async def __aenter__(self) -> Session:
+    def __aenter__(self) -> Coroutine[Any, Any, Session]:
         """Send the head (and a body given up front); for a request whose body is complete,
         read the response head too. A stale pooled connection is retried once."""
+        # The coroutine itself is returned (async with awaits it): no frame of its own.
+        if self._managed:
+            return self._managed_enter()
+        return self._exchange()
+
+    async def _exchange(self) -> Session:
         try:
             head = self._head()
             for attempt in (1, 2):
@@ -568,30 +579,9 @@ class Session(Uploading, ResponseReading, Coroutine[Any, Any, "Session"]):
     def __await__(self) -> Generator[Any, None, Session]:
         return self._whole().__await__()
 
-    # -- the coroutine protocol: one run of _whole(), made on the first send or throw ----------
-    _coroutine: Coroutine[Any, Any, Session] | None = None
-
-    def _run(self) -> Coroutine[Any, Any, Session]:
-        coroutine = self._coroutine
-        if coroutine is None:
-            coroutine = self._coroutine = self._whole()
-        return coroutine
-
-    def send(self, value: Any) -> Any:
-        return self._run().send(value)
-
-    def throw(self, typ: Any, val: Any = None, tb: TracebackType | None = None, /) -> Any:
-        if val is None and tb is None:
-            return self._run().throw(typ)  # the one-argument form (the others are deprecated)
-        return self._run().throw(typ, val, tb)
-
-    def close(self) -> None:
-        """Close the coroutine (as ``coroutine.close()``): a run in progress ends, and its
-        connection is released as ``async with`` releases it; a Session never run has nothing to close."""
-        if self._coroutine is not None:
-            self._coroutine.close()
-
     async def _whole(self) -> Session:
+        if self._retries is not None:
+            return await self._retrying_whole()
         async with self:
             await self.eof()
             await self.read()

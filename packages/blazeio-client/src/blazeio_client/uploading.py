@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from blazeio_client.bodies import Stream
+from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
 from blazeio_client.connection import ClientConnection
 from blazeio_client.timeouts import Timeout
-from blazeio_common import ServerDisconnected
+from blazeio_client.url import encode_pairs
+from blazeio_common import ServerDisconnected, dumps
 from blazeio_common.http import (
     NEED_DATA,
     ChunkedWriter,
     ConnectionClosed,
     ContentLengthWriter,
+    Headers,
     InformationalResponse,
     Response,
 )
@@ -39,8 +41,40 @@ class Uploading:
     _sent = 0
     _early: ResponseEvent | None = None  # a response event that came while the body was being sent
 
+    @property
+    def request_headers(self) -> Headers:
+        raise NotImplementedError
+
     def _live(self) -> ClientConnection:
         raise NotImplementedError
+
+    def _prepare_body(
+        self, json: Any, body: Any, form: Mapping[str, Any] | None, multipart: Mapping[str, Any] | None
+    ) -> bytes | None:
+        headers = self.request_headers
+        if multipart is not None:
+            self._stream, kind = multipart_stream(multipart)
+            headers["Content-Type"] = kind
+            return None
+        if json is not None:
+            headers.setdefault("Content-Type", "application/json")
+            return dumps(json, indent=0).encode()
+        if form is not None:
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            return encode_pairs(form).encode()
+        if body is None:
+            return None
+        if isinstance(body, str):
+            return body.encode()
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            return bytes(body)
+        if hasattr(body, "read"):
+            self._stream = file_stream(body)
+            return None
+        if hasattr(body, "__aiter__"):
+            self._stream = iterable_stream(body)
+            return None
+        raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
 
     async def _send_body(self, connection: ClientConnection) -> None:
         """The rest of the request after ``_begin``: the rest of a large body given up front, or a

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from blazeio_client.proxy_env import ProxyEnvError, parse_proxy_url
 from blazeio_common import url_encode
 from blazeio_common.errors import LocalProtocolError
 from blazeio_common.http.bounded import remember
 
-__all__ = ["URL", "basic_authorization", "encode_pairs", "parse_proxy"]
+__all__ = ["URL", "Proxy", "basic_authorization", "encode_pairs", "parse_proxy"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*+")
@@ -117,10 +118,42 @@ def encode_pairs(fields: Mapping[str, Any]) -> str:
     return "&".join(out)
 
 
-def parse_proxy(url: str) -> tuple[str, int, str | None]:
-    """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
-    auth = None if parts.username is None else basic_authorization(parts.username, parts.password)
-    return parts.hostname, parts.port or 80, auth
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """A proxy as requests use it: ``http://`` (absolute-form requests and CONNECT tunnels),
+    ``socks5://`` (the client resolves the target's name) or ``socks5h://`` (the proxy does)."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def forwards(self) -> bool:
+        """An http proxy: http:// requests go to it in absolute form (RFC 9112 §3.2.2)."""
+        return self.scheme == "http"
+
+    @property
+    def authorization(self) -> str | None:
+        """``Proxy-Authorization`` for an http proxy with credentials (Basic, RFC 7617)."""
+        if self.username is None or self.scheme != "http":
+            return None
+        pair = f"{self.username}:{self.password or ''}"
+        return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+    @property
+    def key(self) -> str:
+        """What tells pooled connections through this proxy apart (credentials included:
+        a SOCKS5 tunnel or a CONNECT tunnel is authenticated once, for its whole life)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{self.username or ''}:{self.password or ''}@{host}:{self.port}"
+
+
+def parse_proxy(url: str) -> Proxy:
+    """``http://``, ``socks5://`` or ``socks5h://`` ``[user:password@]host[:port]`` (no scheme: http)."""
+    try:
+        parsed = parse_proxy_url(url)
+    except ProxyEnvError as exc:
+        raise LocalProtocolError(str(exc)) from None
+    return Proxy(parsed.scheme, parsed.host, parsed.port, parsed.username, parsed.password)

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from blazeio_client.connection import ClientConnection, open_connection, open_tunnel
+from blazeio_client.proxy_connect import open_through
 from blazeio_client.session import DEFAULT_POOL, USER_AGENT
 from blazeio_client.timeouts import Timeout
 from blazeio_client.url import URL, parse_proxy
@@ -63,7 +64,8 @@ class WebSocketConnect:
       ``ping_timeout``, ``close_timeout``: as for ``io.WebSocket``.
     - ``timeout``: connect and read budgets of the handshake (``io.Timeout`` or seconds).
     - ``ssl``: a TLS context for ``wss://`` (default: verified against the system store).
-    - ``proxy``: ``http://[user:password@]host:port``, reached with CONNECT.
+    - ``proxy``: ``http://[user:password@]host:port`` (reached with CONNECT), or ``socks5://`` /
+      ``socks5h://`` as for HTTP requests.
     """
 
     def __init__(
@@ -130,8 +132,13 @@ class WebSocketConnect:
         if self.proxy is not None:
             # RFC 6455 §4.1: through a proxy the client asks it for "a TCP connection to the host
             # given by /host/ and the port given by /port/" -- CONNECT, for ws:// and wss:// alike.
-            host, port, authorization = self.proxy
-            connection = await open_tunnel(host, port, url.host, url.port, self.tls, authorization, within)
+            proxy = self.proxy
+            if proxy.scheme == "http":
+                connection = await open_tunnel(
+                    proxy.host, proxy.port, url.host, url.port, self.tls, proxy.authorization, within
+                )
+            else:  # socks5:// and socks5h:// tunnel every connection already
+                connection = await open_through(proxy, url.host, url.port, self.tls, within)
         else:
             connection = await open_connection(url.host, url.port, self.tls, within)
         try:
