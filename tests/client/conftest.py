@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from peers import TLS, make_tls
 
 # The server's test helpers (serving.py) are reused to run a real server as a peer.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
@@ -32,3 +33,10 @@ def _quiet_logs() -> Iterator[None]:
     yield
     plog.flush_sync()
     plog.route_to_logging(None)
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> TLS:
+    """A throwaway CA for TLS peers on 127.0.0.1 (skips where trustme is not installed)."""
+    pytest.importorskip("trustme")  # not in the client-only install slice
+    return make_tls(tmp_path)

@@ -3,26 +3,116 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class TLS:
+    """A throwaway CA: a server context for 127.0.0.1, a client context trusting it, and the
+    CA certificate as a PEM file."""
+
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+    ca_file: Path
+
+
+def make_tls(directory: Path) -> TLS:
+    import trustme  # absent in the client-only slice, where the fixture skips
+
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    ca_file = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return TLS(server, client, ca_file)
+
+
 @asynccontextmanager
-async def raw_server(handler: Handler) -> AsyncIterator[str]:
-    """Serve ``handler`` on an ephemeral port; yields ``http://127.0.0.1:<port>``."""
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+async def raw_server(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[str]:
+    """Serve ``handler`` on an ephemeral port; yields ``http://127.0.0.1:<port>`` (``https://`` with ``tls``)."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.close()
         await server.wait_closed()
 
 
+@asynccontextmanager
+async def threaded_server(handler: Handler) -> AsyncIterator[str]:
+    """``raw_server`` on an event loop of its own in another thread: the peer runs while the
+    client does (not only when the client's loop gives it a turn), as a server process would."""
+    started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        async with raw_server(handler) as url:
+            started.get_loop().call_soon_threadsafe(started.set_result, url)
+            await asyncio.to_thread(stop.wait)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield await started
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join, 10)
+
+
 async def read_head(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
+
+
+def header(head: bytes, name: str) -> str | None:
+    """The value of header ``name`` in a raw request head (the first one), or ``None``."""
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One whole request: its head, and its body (Content-Length or chunked framing)."""
+    head = await read_head(reader)
+    length = header(head, "content-length")
+    if length is not None:
+        return head, await reader.readexactly(int(length))
+    if (header(head, "transfer-encoding") or "").lower() != "chunked":
+        return head, b""
+    body = bytearray()
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")  # no trailers are sent by the client
+    return head, bytes(body)
+
+
+def echo_request() -> Handler:
+    """A keep-alive peer answering each request with the whole request (head and body) as its body."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head, body = await read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s%s" % (len(head) + len(body), head, body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
 
 
 def canned(response: bytes, close: bool = True) -> Handler:

@@ -28,6 +28,7 @@ http {{
     server {{
         listen 127.0.0.1:{port}; root {dir}/root;
         location = /redirect {{ return 301 /text.txt; }}
+        location = /refuse {{ client_max_body_size 100m; return 401; }}
     }}
 }}
 """
@@ -95,3 +96,22 @@ async def test_a_large_download_from_nginx_is_byte_exact(nginx: tuple[str, Path]
         assert resp.received_len == resp.content_length == len(payload)
     assert digest.digest() == hashlib.sha256(payload).digest()
     io.getSession.close()
+
+
+async def test_uploads_nginx_refuses_return_its_answer(nginx: tuple[str, Path], tmp_path: Path) -> None:
+    # nginx answers before reading the body: 401 from the location, 413 past client_max_body_size
+    # (1 MB by default). The client returns those answers, as curl does.
+    base, _ = nginx
+    size = 60 * 1024 * 1024
+    path = tmp_path / "upload.bin"
+    await asyncio.to_thread(path.write_bytes, b"u" * size)
+    pool = io.Pool()
+    try:
+        for target, status in (("/refuse", 401), ("/anywhere", 413)):
+            resp = await io.getSession.put(f"{base}{target}", body=b"b" * size, pool=pool)
+            assert resp.status_code == status, target
+            with path.open("rb") as handle:
+                resp = await io.getSession.put(f"{base}{target}", body=handle, pool=pool)
+            assert resp.status_code == status, target
+    finally:
+        pool.close()

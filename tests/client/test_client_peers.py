@@ -16,6 +16,7 @@ import pytest
 from peers import Handler, canned, raw_server, read_head
 
 import blazeio_client as io
+from blazeio_client.session import ACCEPT_ENCODING
 from blazeio_common import DecompressionError, IncompleteBody, LocalProtocolError, ProtocolError
 
 
@@ -190,14 +191,15 @@ async def test_requests_without_headers_of_their_own_send_the_host_and_codings_t
                 ]
             finally:
                 pool.close()
-    coding = "Accept-Encoding: gzip, deflate, br\r\n"
+    agent = f"User-Agent: Blazeio/{io.__version__}\r\n"
+    coding = f"Accept-Encoding: {ACCEPT_ENCODING}\r\n"
     assert heads == [
-        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}\r\n",
-        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}\r\n",
-        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n\r\n",
-        f"POST /x HTTP/1.1\r\nHost: {host_a}\r\n{coding}Content-Length: 0\r\n\r\n",
-        f"GET /x HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
-        f"GET /moved HTTP/1.1\r\nHost: {host_b}\r\n{coding}\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{agent}{coding}\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{agent}{coding}\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_a}\r\n{agent}\r\n",
+        f"POST /x HTTP/1.1\r\nHost: {host_a}\r\n{agent}{coding}Content-Length: 0\r\n\r\n",
+        f"GET /x HTTP/1.1\r\nHost: {host_b}\r\n{agent}{coding}\r\n",
+        f"GET /moved HTTP/1.1\r\nHost: {host_b}\r\n{agent}{coding}\r\n",
     ]
 
 
@@ -220,11 +222,14 @@ async def test_a_request_s_headers_are_its_own_even_when_its_head_came_from_the_
             moved = await io.getSession.get(f"{redirecting}/from", follow_redirects=True, pool=pool)
         finally:
             pool.close()
+    agent = ("User-Agent", f"Blazeio/{io.__version__}")
     assert first.request_headers.raw_items() == [
-        ("Accept-Encoding", "gzip, deflate, br"), ("Host", "changed"), ("X-Extra", "1")
+        agent, ("Accept-Encoding", ACCEPT_ENCODING), ("Host", "changed"), ("X-Extra", "1")
     ]  # fmt: skip
-    assert second.request_headers.raw_items() == [("Host", host), ("Accept-Encoding", "gzip, deflate, br")]
-    assert await second.text() == f"GET /h HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip, deflate, br\r\n\r\n"
+    assert second.request_headers.raw_items() == [("Host", host), agent, ("Accept-Encoding", ACCEPT_ENCODING)]
+    assert await second.text() == (
+        f"GET /h HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {agent[1]}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n\r\n"
+    )
     assert before == ({}, [])
     assert [str(u) for u in moved.redirects] == [f"{redirecting}/from"]
     assert moved.request_headers["host"] == host

@@ -42,10 +42,11 @@ def test_the_common_export_list_is_exactly_what_is_promised() -> None:
     assert sorted(blazeio_common.__all__) == sorted(
         ["__version__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args",
          "Utype", "Unone", "dumps", "loads", "anydumps", "JSONDecodeError", "ioConf", "create_task", "Headers",
-         "url_encode", "url_decode", "parse_query", "Request",
+         "url_encode", "url_decode", "parse_query", "Request", "WebSocket",
          "BlazeioException", "Err", "ProtocolError", "IncompleteBody", "DecompressionError", "LocalProtocolError",
          "ClientDisconnected", "ServerDisconnected", "Protocoltimeout", "ServerGotInTrouble", "ClientGotInTrouble",
-         "CloseConnection", "Eof", "Missingdependency", "ModuleError"]
+         "CloseConnection", "Eof", "Missingdependency", "ModuleError", "WebSocketClosed",
+         "WebSocketHandshakeError"]
     )  # fmt: skip
     for name in blazeio_common.__all__:
         assert hasattr(blazeio_common, name), name
@@ -86,3 +87,17 @@ def test_other_extras_are_the_same_module_objects_under_both_names() -> None:
 
     assert class_parser is blazeio_other.class_parser is other.class_parser
     assert crypto is blazeio_other.crypto is sys.modules["Blazeio.Other.crypto"]
+
+
+def test_the_client_export_list_is_exactly_what_is_promised_and_on_the_facade() -> None:
+    import blazeio_client
+
+    assert sorted(blazeio_client.__all__) == sorted(
+        ["__version__", "getSession", "Session", "Pool", "Rvtools", "Timeout", "Client", "ClientClosed",
+         "ClientRequest", "MockTransport", "MockResponse", "CookieJar", "Cookie", "CookieError", "BasicAuth",
+         "BearerAuth", "DigestAuth", "AuthError", "Retry", "ConnectError", "ProxyError", "ConnectTimeout",
+         "ReadTimeout", "WriteTimeout", "PoolTimeout", "TooManyRedirects", "DownloadError", "IncompleteDownload",
+         "RangeMismatch"]
+    )  # fmt: skip
+    for name in set(blazeio_client.__all__) - {"__version__"}:  # the facade's version is its own
+        assert getattr(io, name) is getattr(blazeio_client, name), name

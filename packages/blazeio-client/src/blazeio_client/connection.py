@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+from collections.abc import Callable
 from typing import cast
 
 from blazeio_client.timeouts import ConnectTimeout, ReadTimeout, WriteTimeout
@@ -60,6 +61,8 @@ class ClientConnection(asyncio.Protocol):
         self.exchanges = 0
         self._data_waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
+        self._answer_waiter: asyncio.Future[None] | None = None  # a drain that bytes from the server end too
+        self._abandoned = False
         self._write_paused = False
         self._reading_paused = False
         self._pending: list[bytes] | None = None
@@ -88,6 +91,8 @@ class ClientConnection(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if isinstance(exc, ConnectionError) and self.transport is not None:
+            self._take_what_was_sent()
         self.closed = True
         if self._read_timer is not None:
             self._read_timer.cancel()
@@ -97,6 +102,23 @@ class ClientConnection(asyncio.Protocol):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _take_what_was_sent(self) -> None:
+        """Read what the server sent before it reset the connection, which the transport's reader
+        did not get to: a send that fails closes the transport at once. Typically the server's
+        answer to a request it refused before reading the whole body (curl reads it too). The
+        socket is open until this callback returns; TLS bytes cannot be read under the TLS layer."""
+        assert self.transport is not None
+        sock = self.transport.get_extra_info("socket")
+        if sock is None or self.transport.get_extra_info("ssl_object") is not None:
+            return
+        try:
+            with sock.dup() as own:  # the socket is the transport's; read a duplicate, never block
+                own.setblocking(False)
+                while self.receiver.buffered < _READ_HIGH_WATER and (data := own.recv(65536)):
+                    self.receiver.feed(data)
+        except (OSError, AttributeError):  # nothing more (EAGAIN), the reset itself, or no dup() on this loop
+            pass
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -111,12 +133,19 @@ class ClientConnection(asyncio.Protocol):
         waiter = self._data_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        waiter = self._answer_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     # -- used by Session ---------------------------------------------------------------
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self.closed or self.transport is None:
             raise ServerDisconnected("the server closed the connection")
         if len(data) >= _BATCH_MAX:
+            if self.transport.is_closing():
+                # A failed send closes the transport at once, but connection_lost runs only at the
+                # loop's next turn: a sender that does not wait would write into the void.
+                raise ServerDisconnected("the server closed the connection")
             self.flush()  # what is held goes first; a large piece is never copied into it
             self.transport.write(data)
             return
@@ -152,16 +181,49 @@ class ClientConnection(asyncio.Protocol):
         """True when ``drain`` has to run: writes are paused, or the connection is gone (it raises)."""
         return self._write_paused or self.closed
 
-    async def drain(self, within: float | None) -> None:
-        while self._write_paused and not self.closed:
-            self._drain_waiter = self.loop.create_future()
+    async def drain(self, within: float | None, stop: Callable[[], bool] | None = None) -> bool:
+        """Wait while writes are paused. With ``stop``, bytes from the server wake the wait too,
+        and it ends early (returning True) once ``stop()`` says the server's answer ends the upload.
+
+        A connection that is gone raises ``ServerDisconnected``: also one whose transport is
+        closing and whose ``connection_lost`` has not run yet (it runs at the loop's next turn).
+        """
+        if self._write_paused and not self.closed:
             try:
                 async with asyncio.timeout(within):
-                    await self._drain_waiter
+                    while self._write_paused and not self.closed:
+                        waiter = self._drain_waiter = self.loop.create_future()
+                        if stop is None:
+                            await waiter
+                            continue
+                        self._answer_waiter = waiter
+                        try:
+                            await waiter
+                        finally:
+                            self._answer_waiter = None
+                        if stop():
+                            return True
             except TimeoutError:
                 raise WriteTimeout(f"the server took no data for {within} s") from None
-        if self.closed:
+        if self.closed or (self.transport is not None and self.transport.is_closing()):
             raise ServerDisconnected("the server closed the connection")
+        return False
+
+    async def settle(self, within: float | None) -> None:
+        """Wait for ``connection_lost`` of a transport that is closing (a failed send schedules it
+        for the loop's next turn), so that what the server sent before it is in the receiver."""
+        if self.closed or self.transport is None or not self.transport.is_closing():
+            return
+        try:
+            async with asyncio.timeout(within):
+                while not self.closed:
+                    waiter = self._answer_waiter = self.loop.create_future()  # connection_lost wakes it
+                    try:
+                        await waiter
+                    finally:
+                        self._answer_waiter = None
+        except TimeoutError:
+            pass  # the caller goes on with what there is
 
     def poll(self) -> ResponseEvent:
         """The next response event if its bytes are here, else ``NEED_DATA`` (then await ``next_event``).
@@ -229,11 +291,20 @@ class ClientConnection(asyncio.Protocol):
         else:
             self._read_timer = self.loop.call_at(self._read_deadline, self._read_timer_fired)
 
+    def abandon(self) -> None:
+        """The request on this connection will not be finished (the server answered before it
+        had the whole body): send nothing more and never reuse it; the response can still be read."""
+        self._pending = None
+        self._abandoned = self.closed = True
+
     def close(self) -> None:
         self.flush()
         self.closed = True
         if self.transport is not None:
-            self.transport.close()
+            if self._abandoned:
+                self.transport.abort()  # request bytes still buffered are dropped, never sent
+            else:
+                self.transport.close()
 
     @property
     def idle_ok(self) -> bool:

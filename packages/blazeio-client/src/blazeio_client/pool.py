@@ -11,8 +11,11 @@ import asyncio
 import ssl
 from collections import deque
 
-from blazeio_client.connection import ClientConnection, open_connection, open_tunnel
+from blazeio_client.connection import ClientConnection, open_connection
+from blazeio_client.env_proxies import EnvProxies, FirstRead
+from blazeio_client.proxy_connect import open_through
 from blazeio_client.timeouts import PoolTimeout
+from blazeio_client.url import Proxy
 
 __all__ = ["Pool"]
 
@@ -31,6 +34,27 @@ class Pool:
         self._total = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._last_loop: asyncio.AbstractEventLoop | None = None
+        self._default_tls: ssl.SSLContext | None = None
+        # The proxies of the environment (trust_env=True): read at the first request that asks
+        # (see env_proxies.py), then None when no proxy variable is set -- a plain attribute,
+        # so a request without a proxy pays one check.
+        self.env_proxies: EnvProxies | None = FirstRead(self)
+
+    def reload_proxy_env(self) -> None:
+        """Read ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` again at the next request."""
+        self.env_proxies = FirstRead(self)
+
+    @property
+    def default_tls(self) -> ssl.SSLContext:
+        """The verified TLS context of ``https://`` requests without ``ssl=``: one per pool.
+
+        Connections are keyed by their context, so one context shared by every such request is
+        what lets them reuse connections (and it loads the trust store once, not per request).
+        """
+        context = self._default_tls
+        if context is None:
+            context = self._default_tls = ssl.create_default_context()
+        return context
 
     def key(self, scheme: str, host: str, port: int, tls: ssl.SSLContext | None, proxy: str = "") -> Key:
         loop = asyncio.get_running_loop()
@@ -38,6 +62,7 @@ class Pool:
             # Connections of an ended loop can only be left over when another loop runs now.
             self._last_loop = loop
             self._purge_closed_loops()
+        # A context's id is stable while the key has connections: each holds its context.
         return (id(loop), scheme, host, port, id(tls) if tls is not None else 0, proxy)
 
     def take_idle(self, key: Key) -> ClientConnection | None:
@@ -58,7 +83,7 @@ class Pool:
         tls: ssl.SSLContext | None,
         connect: float | None,
         pool: float | None,
-        proxy: tuple[str, int, str | None] | None = None,
+        proxy: Proxy | None = None,
     ) -> tuple[ClientConnection, bool]:
         """A connection for ``key``: an idle one (reused=True) or a new one within the limits."""
         loop = asyncio.get_running_loop()
@@ -73,10 +98,8 @@ class Pool:
                 try:
                     if proxy is None:
                         connection = await open_connection(host, port, tls, connect)
-                    elif tls is not None:  # https through a proxy: a CONNECT tunnel, then TLS
-                        connection = await open_tunnel(proxy[0], proxy[1], host, port, tls, proxy[2], connect)
-                    else:  # http through a proxy: absolute-form requests to the proxy itself
-                        connection = await open_connection(proxy[0], proxy[1], None, connect)
+                    else:
+                        connection = await open_through(proxy, host, port, tls, connect)
                 except BaseException:
                     self._forget(key)
                     raise

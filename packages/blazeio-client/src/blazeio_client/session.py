@@ -10,28 +10,29 @@ pool only if both bodies are complete and both sides keep it alive.
 
 from __future__ import annotations
 
-import re
+import os
 import ssl as ssl_module
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Mapping
 from typing import Any
-from urllib.parse import unquote
 
-from blazeio_client.bodies import Stream, file_stream, iterable_stream, multipart_stream
-from blazeio_client.connection import ClientConnection
+from blazeio_client.__about__ import __version__
+from blazeio_client.auth import Auth
+from blazeio_client.awaiting import Awaiting
+from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
+from blazeio_client.download import save_response
+from blazeio_client.policy import Policy, PolicyFlow
 from blazeio_client.pool import Key, Pool
+from blazeio_client.reading import ResponseReading
+from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
-from blazeio_client.url import URL
+from blazeio_client.uploading import BODY_PIECE, Uploading
+from blazeio_client.url import URL, Proxy, parse_proxy
 from blazeio_common import (
     ClientGotInTrouble,
     IncompleteBody,
     LocalProtocolError,
-    Missingdependency,
     ProtocolError,
     ServerDisconnected,
-    ddict,
-    dumps,
-    loads,
-    url_encode,
 )
 from blazeio_common.http import (
     NEED_DATA,
@@ -47,49 +48,56 @@ from blazeio_common.http import (
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
-from blazeio_common.http.codecs import DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
 
-__all__ = ["DEFAULT_POOL", "Session", "TooManyRedirects"]
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
 DEFAULT_POOL = Pool()
 _REDIRECTS = (301, 302, 303, 307, 308)
+# Sent unless the program sets its own User-Agent, or removes it with {"User-Agent": None}.
+USER_AGENT = f"Blazeio/{__version__}"
+# What this installation can decode: zstd only with the zstandard package or Python 3.14.
+ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 # Heads of requests without a body or headers of their own, by (method, scheme, host, port,
 # target, decode): a program asks the same few URLs again and again, and the head (with the
-# Host and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
+# Host, User-Agent and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
 _PLAIN_HEADS: dict[tuple[str, str, str, int, str, bool], tuple[Headers, bytes]] = {}
 _PLAIN_HEADS_MAX = 1024
-_FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
-_FILENAME = re.compile(r'filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))', re.IGNORECASE)
 
 
 class TooManyRedirects(ClientGotInTrouble):
     """More redirects than ``max_redirects``."""
 
 
-class Session:
-    """A request and its response (``async with io.getSession.get(url) as resp``)."""
+class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, Any, "Session"]):
+    """A request and its response (``async with io.getSession.get(url) as resp``).
+
+    ``await io.getSession.get(url)`` makes the whole exchange and reads the body. A Session is
+    a coroutine too (``send``/``throw``/``close`` drive that same exchange), so that
+    ``asyncio.create_task``, ``TaskGroup.create_task``, ``gather``, ``wait_for`` and
+    ``asyncio.run`` take it as they take ``fetch()`` of an ``async def``.
+    """
 
     # Per-exchange state starts from these class-level defaults (immutable values only), so
-    # a request does not pay an attribute store for each in __init__.
-    _stream: Stream | None = None
+    # a request does not pay an attribute store for each in __init__ (Uploading has more).
     _connection: ClientConnection | None = None
     _key: Key | None = None
-    _writer: ChunkedWriter | ContentLengthWriter | None = None
-    _request_done = False
     _response: Response | None = None
     _response_done = False
     _decoder: Decoder | None = None
     _content: bytes | None = None
-    _body: bytes | None = None
     _request_headers: Headers | None = None
     _headers: Headers | None = None
     _redirects: tuple[URL, ...] = ()
+    _proxy_from_env = False  # the proxy follows the environment's choice for each hop's origin
+    _user_agent = True  # False once the program removed it ({"User-Agent": None})
+    _ssl: ssl_module.SSLContext | None = None  # the program's own context, for every https:// hop
+    _tls: ssl_module.SSLContext | None = None  # the context of the current hop's connection
     status_code = 0
     reason_phrase = ""
     received_len = 0
-    _sent = 0
 
     def __init__(
         self,
@@ -113,11 +121,24 @@ class Session:
         progress: Callable[[int, int | None], Any] | None = None,
         pool: Pool | None = None,
         proxy: str | None = None,
+        auth: Auth | tuple[str, str] | None = None,
+        retries: Retry | None = None,
+        policy: Policy | None = None,
+        trust_env: bool = True,
     ) -> None:
         self.method = method.upper()
         self.url = URL.parse(url, params)
         if headers:
+            if None in headers.values():
+                # A header given as None is not sent -- the way to leave out the User-Agent the
+                # client adds (as requests does for None in its merged headers).
+                removed = {name.lower() for name, value in headers.items() if value is None}
+                headers = {name: value for name, value in headers.items() if value is not None}
+                self._user_agent = "user-agent" not in removed
             self._request_headers = Headers(headers)
+        if self.url.authorization is not None and "authorization" not in self.request_headers:
+            # Credentials in the URL; _follow drops them, as any Authorization, on another origin.
+            self.request_headers["Authorization"] = self.url.authorization
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         if body is None:
@@ -131,8 +152,27 @@ class Session:
         self.max_decoded_size = max_decoded_size
         self.progress = progress
         self.pool = pool or DEFAULT_POOL
-        self.proxy = _proxy(proxy) if proxy else None
-        self._tls = ssl if ssl is not None else (ssl_module.create_default_context() if self.url.tls else None)
+        self.proxy: Proxy | None
+        if proxy:
+            self.proxy = parse_proxy(proxy)
+        elif trust_env and self.pool.env_proxies is not None:  # None: no proxy variables (the usual case)
+            self._proxy_from_env = True
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)
+        else:
+            self.proxy = None
+        if ssl is not None:
+            self._ssl = ssl
+        if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
+            self._tls = self._context_for(self.url)
+        if policy is not None or auth is not None or retries is not None:
+            self._manage(policy, auth, retries)  # auth, cookies, hooks, retries (see policy.py)
+
+    def _context_for(self, url: URL) -> ssl_module.SSLContext | None:
+        """The TLS context for ``url``: none for http:// (even with ``ssl=``), else the program's
+        own or the pool's shared default (so connections are reused)."""
+        if not url.tls:
+            return None
+        return self._ssl if self._ssl is not None else self.pool.default_tls
 
     # Made when first needed: a request without headers of its own has none until it is sent.
     @property
@@ -160,38 +200,10 @@ class Session:
         return list(self._redirects)
 
     # -- request -------------------------------------------------------------------------
-    def _prepare_body(
-        self, json: Any, body: Any, form: Mapping[str, Any] | None, multipart: Mapping[str, Any] | None
-    ) -> bytes | None:
-        headers = self.request_headers
-        if multipart is not None:
-            self._stream, kind = multipart_stream(multipart)
-            headers["Content-Type"] = kind
-            return None
-        if json is not None:
-            headers.setdefault("Content-Type", "application/json")
-            return dumps(json, indent=0).encode()
-        if form is not None:
-            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            return "&".join(f"{url_encode(k)}={url_encode(v)}" for k, v in form.items()).encode()
-        if body is None:
-            return None
-        if isinstance(body, str):
-            return body.encode()
-        if isinstance(body, (bytes, bytearray, memoryview)):
-            return bytes(body)
-        if hasattr(body, "read"):
-            self._stream = file_stream(body)
-            return None
-        if hasattr(body, "__aiter__"):
-            self._stream = iterable_stream(body)
-            return None
-        raise TypeError("body must be bytes, str, a binary file object or an async iterable of bytes")
-
     def _head(self) -> bytes:
         own = self._request_headers
         key = None
-        if not own and self._stream is None and self._body is None and self.proxy is None:
+        if not own and self._stream is None and self._body is None and self.proxy is None and self._user_agent:
             url = self.url
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
             hit = _PLAIN_HEADS.get(key)
@@ -208,8 +220,10 @@ class Session:
     def _build_head(self, headers: Headers) -> bytes:
         if "host" not in headers:
             headers.prepend("Host", self.url.authority)  # absent: add, first (RFC 9110 §7.2)
+        if self._user_agent and "user-agent" not in headers:
+            headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
-            headers.add("Accept-Encoding", "gzip, deflate, br")
+            headers.add("Accept-Encoding", ACCEPT_ENCODING)
         te = headers.get("transfer-encoding")
         cl = headers.get("content-length")
         stream = self._stream
@@ -243,18 +257,19 @@ class Session:
                 headers["Content-Length"] = "0"
             self._request_done = True
         target = self.url.target
-        if self.proxy is not None and not self.url.tls:
+        proxy = self.proxy
+        if proxy is not None and proxy.forwards and not self.url.tls:
             # RFC 9112 §3.2.2: a request to a proxy carries the absolute URI.
             target = str(self.url)
-            if self.proxy[2] and "proxy-authorization" not in headers:
-                headers["Proxy-Authorization"] = self.proxy[2]
+            if proxy.authorization and "proxy-authorization" not in headers:
+                headers["Proxy-Authorization"] = proxy.authorization
         return serialise_request_head(self.method, target, headers)
 
     def _connect_idle(self) -> tuple[ClientConnection, bool] | None:
         """A pooled idle connection, taken without waiting (the common case), or ``None``."""
         url = self.url
         proxy = self.proxy
-        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, f"{proxy[0]}:{proxy[1]}" if proxy else "")
+        self._key = self.pool.key(url.scheme, url.host, url.port, self._tls, proxy.key if proxy else "")
         connection = self.pool.take_idle(self._key)
         if connection is None:
             return None
@@ -314,10 +329,14 @@ class Session:
         while True:
             connection = self._live()
             while True:
-                event = connection.poll()
-                while event is NEED_DATA:
-                    await connection.more_data(self.timeout.read)
+                event = self._early
+                if event is None:
                     event = connection.poll()
+                    while event is NEED_DATA:
+                        await connection.more_data(self.timeout.read)
+                        event = connection.poll()
+                else:
+                    self._early = None  # seen while the body was sent (_answered)
                 if type(event) is Response:
                     break
                 if isinstance(event, InformationalResponse):
@@ -335,6 +354,8 @@ class Session:
             self.status_code = event.status_code
             self.reason_phrase = event.reason
             self._headers = event.headers
+            if self._managed and await self._after_response():
+                continue  # a challenge answered: the request went out again
             if not (self.follow_redirects and event.status_code in _REDIRECTS):
                 break
             location = event.headers.get("location")
@@ -360,30 +381,39 @@ class Session:
             self._stream = None
             for name in ("content-length", "content-type", "transfer-encoding"):
                 self.request_headers.pop(name, None)
-        elif self._writer is not None or self._stream is not None:
-            raise LocalProtocolError("cannot repeat a streamed request body for a 307/308 redirect")
+        elif self._stream is not None:
+            # RFC 9110 §15.4.8: "the user agent MUST NOT change the request method if it performs
+            # an automatic redirection" -- the body goes again, from its start, when it can.
+            if self._stream.rewind is None:
+                raise LocalProtocolError("cannot repeat this streamed request body for a 307/308 redirect")
+            self._stream = self._stream.rewind()
+        elif self._writer is not None:
+            raise LocalProtocolError("cannot repeat a request body streamed with write() for a 307/308 redirect")
         if self.url.origin != previous.origin:
             # Credentials never follow a redirect to another origin.
             for name in ("authorization", "cookie", "proxy-authorization"):
                 self.request_headers.pop(name, None)
-            self.request_headers.pop("host", None)
-            if self.url.tls and self._tls is None:
-                self._tls = ssl_module.create_default_context()
-        else:
-            self.request_headers.pop("host", None)
+        self.request_headers.pop("host", None)
+        self._tls = self._context_for(self.url)  # https -> http goes out in cleartext
+        if self._proxy_from_env and self.pool.env_proxies is not None:
+            self.proxy = self.pool.env_proxies.proxy_for(self.url)  # no_proxy may name the new origin
         self._response = None
         self._response_done = False
+        self._content = None  # a response hook may have read the hop's body
         self.received_len = 0
         await self._send_again()
 
     async def _send_again(self) -> None:
         self._request_done = False
         self._writer = None
+        if self._managed:
+            await self._before_send()
         head = self._head()
         connection, _ = self._connect_idle() or await self._connect()
         self._begin(connection, head)
-        if connection.must_drain:
-            await connection.drain(self.timeout.write)
+        body = self._body
+        if connection.must_drain or self._stream is not None or (body is not None and len(body) > BODY_PIECE):
+            await self._send_body(connection)
 
     def _begin(self, connection: ClientConnection, head: bytes) -> None:
         """Start an exchange on ``connection``: reset its receiver, send the head (and body bytes)."""
@@ -397,7 +427,8 @@ class Session:
         else:
             connection.write(head)
             if body:
-                connection.write(body)  # a large body is not copied to join it to the head
+                # A large body is not copied to join it to the head; past one piece, _send_body sends the rest.
+                connection.write(body if len(body) <= BODY_PIECE else memoryview(body)[:BODY_PIECE])
 
     async def _discard_body(self) -> None:
         async for _ in self._raw_body():
@@ -464,47 +495,11 @@ class Session:
 
     aread = read
 
-    async def text(self, encoding: str | None = None) -> str:
-        data = await self.read()
-        charset = encoding
-        if charset is None:
-            for param in self.content_type.split(";")[1:]:
-                key, _, value = param.strip().partition("=")
-                if key.lower() == "charset":
-                    charset = value.strip('"')
-        return data.decode(charset or "utf-8", errors="replace")
-
-    async def json(self) -> Any:
-        data = loads(await self.read())
-        return ddict(data) if isinstance(data, dict) else data
-
-    async def xml(self) -> Any:
-        try:
-            import xmltodict  # noqa: PLC0415 - optional
-        except ImportError:
-            raise Missingdependency("resp.xml() needs the 'xmltodict' package") from None
-        return ddict(xmltodict.parse(await self.text()))
-
-    async def data(self) -> Any:
-        kind = self.content_type.lower()
-        if "json" in kind:
-            return await self.json()
-        if "xml" in kind:
-            return await self.xml()
-        return await self.text()
-
-    # -- facts -----------------------------------------------------------------------------
-    def ok(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def content_length(self) -> int:
-        value = self.headers.get("content-length")
-        return int(value) if value and value.isdigit() else 0
-
-    @property
-    def content_type(self) -> str:
-        return str(self.headers.get("content-type", ""))
+    async def save(self, path: str | os.PathLike[str], progress: Callable[[int, int | None], Any] | None = None) -> str:
+        """Write the body (as ``read()`` gives it) to ``path``, via ``path + ".part"`` renamed when
+        complete; the file is written in a thread, never blocking the loop. Returns the path."""
+        await self.prepare_http()
+        return await save_response(self, path, progress, self._content)
 
     @property
     def path(self) -> str:
@@ -519,18 +514,6 @@ class Session:
     def port(self) -> int:
         return self.url.port
 
-    def get_filename(self) -> str | None:
-        """The file name from ``Content-Disposition`` (``filename*`` preferred), if any."""
-        disposition = self.headers.get("content-disposition")
-        if not disposition:
-            return None
-        if match := _FILENAME_STAR.search(disposition):
-            return unquote(match.group(2).strip(), encoding=match.group(1) or "utf-8", errors="replace")
-        if match := _FILENAME.search(disposition):
-            value = match.group(1) if match.group(1) is not None else match.group(2).strip()
-            return re.sub(r"\\(.)", r"\1", value)
-        return None
-
     # -- lifecycle -------------------------------------------------------------------------
     def _reusable(self) -> bool:
         response = self._response
@@ -542,26 +525,33 @@ class Session:
         if connection is not None and key is not None:
             self.pool.release(key, connection, reusable)
 
-    async def __aenter__(self) -> Session:
+    def __aenter__(self) -> Coroutine[Any, Any, Session]:
         """Send the head (and a body given up front); for a request whose body is complete,
         read the response head too. A stale pooled connection is retried once."""
+        # The coroutine itself is returned (async with awaits it): no frame of its own.
+        if self._managed:
+            return self._managed_enter()
+        return self._exchange()
+
+    async def _exchange(self) -> Session:
         try:
             head = self._head()
             for attempt in (1, 2):
                 connection, reused = self._connect_idle() or await self._connect()
                 try:
                     self._begin(connection, head)
-                    if connection.must_drain:
-                        await connection.drain(self.timeout.write)
-                    if self._stream is not None:
-                        async for chunk in self._stream.chunks:
-                            await self.write(chunk)
-                            if self.progress is not None:
-                                self.progress(self._sent, self._stream.length)
-                        await self.eof()
+                    body = self._body
+                    if (
+                        connection.must_drain
+                        or self._stream is not None
+                        or (body is not None and len(body) > BODY_PIECE)
+                    ):
+                        await self._send_body(connection)
                     if self._request_done:
                         await self._read_head()
                     return self
+                except (ConnectError, ProxyError):
+                    raise  # a redirect's new connection could not be made: not a lost one
                 except (ServerDisconnected, ConnectionError, IncompleteBody) as exc:
                     # A pooled connection the server had already closed: retry once on a new one,
                     # when the request can be repeated safely (RFC 9110 §9.2.2).
@@ -590,6 +580,8 @@ class Session:
         return self._whole().__await__()
 
     async def _whole(self) -> Session:
+        if self._retries is not None:
+            return await self._retrying_whole()
         async with self:
             await self.eof()
             await self.read()
@@ -597,19 +589,3 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<Session {self.method} {self.url} {self.status_code or '...'}>"
-
-
-def _proxy(url: str) -> tuple[str, int, str | None]:
-    """(host, port, Proxy-Authorization) from ``http://[user:password@]host:port``."""
-    import base64  # noqa: PLC0415
-    from urllib.parse import unquote as _unquote  # noqa: PLC0415
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise LocalProtocolError(f"proxy must be an http:// URL, not {url!r}")
-    auth = None
-    if parts.username is not None:
-        pair = f"{_unquote(parts.username)}:{_unquote(parts.password or '')}".encode()
-        auth = "Basic " + base64.b64encode(pair).decode()
-    return parts.hostname, parts.port or 80, auth

@@ -34,6 +34,8 @@ from blazeio_common.plog import Plog, plog
 from blazeio_common.sharp_event import SharpEvent
 from blazeio_common.timing import perf_timing
 from blazeio_common.urlcodec import Request, parse_query, url_decode, url_encode
+from blazeio_common.websocket import WebSocket
+from blazeio_common.websocket_errors import WebSocketClosed, WebSocketHandshakeError
 
 __all__ = [
     "__version__",
@@ -58,6 +60,7 @@ __all__ = [
     "url_decode",
     "parse_query",
     "Request",
+    "WebSocket",
     # the exception tree
     "BlazeioException",
     "Err",
@@ -74,4 +77,6 @@ __all__ = [
     "Eof",
     "Missingdependency",
     "ModuleError",
+    "WebSocketClosed",
+    "WebSocketHandshakeError",
 ]

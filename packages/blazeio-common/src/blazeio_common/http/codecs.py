@@ -1,4 +1,4 @@
-"""Streaming content codecs: gzip, deflate and br, both ways.
+"""Streaming content codecs: gzip, deflate and br, both ways; zstd to decode (when available).
 
 Decoders share ``decode(data) -> bytes`` and ``flush() -> bytes`` and are looked up by
 the Content-Encoding token; ``get_decoder("gzip, br")`` stacks them in reverse order of
@@ -13,16 +13,20 @@ for streams such as SSE), ``finish()``.
 
 from __future__ import annotations
 
+import importlib
 import zlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from blazeio_common.errors import DecompressionError, Missingdependency
 
 __all__ = [
+    "DECODABLE_ENCODINGS",
     "DEFAULT_MAX_DECODED_SIZE",
     "Decoder",
     "Encoder",
     "SUPPORTED_ENCODINGS",
+    "ZSTD_AVAILABLE",
     "get_decoder",
     "get_encoder",
 ]
@@ -39,6 +43,22 @@ except ImportError:  # pragma: no cover - depends on the platform
     except ImportError:
         _brotli = None
     _BROTLI_LIMITED = False
+
+
+# zstd (RFC 8878): the standard library's compression.zstd (Python 3.14) can bound its output
+# like zlib; else the optional ``zstandard`` package, whose output goes through a sink that
+# counts it (and raises past the cap) while it is produced.
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+_zstd_std: Any = _optional("compression.zstd")
+_zstandard: Any = _optional("zstandard") if _zstd_std is None else None
+ZSTD_AVAILABLE = _zstd_std is not None or _zstandard is not None
+_ZSTD_PIECE = 1 << 16  # zstandard's output buffer: the most decoded past the cap before it is refused
 
 
 class Decoder(Protocol):
@@ -179,6 +199,78 @@ class BrotliDecoder(_Capped):
         return b""
 
 
+class _CappedSink(_Capped):
+    """Where ``zstandard``'s stream writer puts its output: counted as it comes."""
+
+    __slots__ = ("out",)
+
+    def __init__(self, max_size: int) -> None:
+        super().__init__(max_size)
+        self.out: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.out.append(self._count(bytes(data)))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self.out = self.out, []
+        return b"".join(out)
+
+
+class ZstdDecoder(_Capped):
+    """zstd (RFC 8878), one or more frames; with the optional ``zstandard`` package or Python 3.14+."""
+
+    __slots__ = ("_obj", "_sink", "_started")
+
+    def __init__(self, max_size: int = DEFAULT_MAX_DECODED_SIZE) -> None:
+        super().__init__(max_size)
+        self._started = False
+        if _zstd_std is not None:
+            self._obj: Any = _zstd_std.ZstdDecompressor()
+            self._sink: _CappedSink | None = None
+        elif _zstandard is not None:
+            self._sink = _CappedSink(max_size)
+            self._obj = _zstandard.ZstdDecompressor().stream_writer(
+                self._sink, write_size=_ZSTD_PIECE, write_return_read=True
+            )
+        else:
+            raise Missingdependency("zstd decoding needs the 'zstandard' package (or Python 3.14)")
+
+    def decode(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        self._started = True
+        try:
+            if self._sink is not None:
+                self._obj.write(data)
+                return self._sink.take()
+            return self._decode_std(data)
+        except DecompressionError:
+            raise
+        except Exception as exc:  # zstandard.ZstdError / compression.zstd.ZstdError
+            raise DecompressionError(f"invalid zstd data: {exc}") from None
+
+    def _decode_std(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        while True:
+            out.append(self._count(self._obj.decompress(data, self._room())))
+            data = b""
+            if self._obj.eof:
+                rest = self._obj.unused_data
+                if not rest:
+                    break
+                self._obj = _zstd_std.ZstdDecompressor()  # the next frame
+                data = rest
+            elif self._obj.needs_input:
+                break
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        if self._sink is None and self._started and not self._obj.eof:
+            raise DecompressionError("truncated zstd stream")
+        return b""
+
+
 class MultiDecoder:
     """Several codings: ``Content-Encoding: gzip, br`` was applied gzip first, so undo br first."""
 
@@ -201,14 +293,17 @@ class MultiDecoder:
         return data
 
 
-_DECODERS: dict[str, type[GzipDecoder] | type[DeflateDecoder] | type[BrotliDecoder] | type[IdentityDecoder]] = {
+_DECODERS: dict[str, Callable[[int], Decoder]] = {
     "gzip": GzipDecoder,
     "x-gzip": GzipDecoder,
     "deflate": DeflateDecoder,
     "br": BrotliDecoder,
+    "zstd": ZstdDecoder,
     "identity": IdentityDecoder,
 }
 SUPPORTED_ENCODINGS = ("gzip", "deflate", "br") if _brotli is not None else ("gzip", "deflate")
+# What a client may put in Accept-Encoding: what it can decode (zstd only when a decoder is there).
+DECODABLE_ENCODINGS = (*SUPPORTED_ENCODINGS, "zstd") if ZSTD_AVAILABLE else SUPPORTED_ENCODINGS
 
 
 def get_decoder(content_encoding: str, max_size: int = DEFAULT_MAX_DECODED_SIZE) -> Decoder:

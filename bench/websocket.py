@@ -1,0 +1,204 @@
+"""WebSocket clients against one server: Blazeio's getSession.websocket vs aiohttp's ws_connect vs
+the websockets library's own client.
+
+    python bench/websocket.py [--rounds 3] [--messages 20000] [--big 4] [--server-python PY]
+
+The server is the ``websockets`` library (no compression, no size limit) in its own process,
+pinned to core 0; each client runs in its own process pinned to core 1, one after the other,
+every round. Workloads: small-message echo round trips on 1 connection, the same number spread
+over 100 connections, and one-way throughput of ``--big`` binary messages of 64 MiB (the server
+answers with the byte count once it has them all). Compression is off on every side, so the
+rows measure framing, masking and flow control. Reported: median seconds per workload and the
+median ratio to aiohttp (higher is faster).
+
+The server needs ``websockets``, the aiohttp row ``aiohttp``: ``--server-python`` runs the
+server with another interpreter (e.g. the test environment's) when this one lacks it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+
+SERVER = r"""
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def handler(ws):
+    if ws.request.path == "/echo":
+        async for message in ws:
+            await ws.send(message)
+    else:  # /sink: take binary messages until the text "end", answer with the byte count
+        total = 0
+        async for message in ws:
+            if isinstance(message, str):
+                await ws.send(str(total))
+                total = 0
+            else:
+                total += len(message)
+
+async def main():
+    async with serve(handler, "127.0.0.1", int(sys.argv[1]), compression=None, max_size=None,
+                     ping_interval=None, max_queue=64):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+CLIENT = r"""
+import asyncio, sys, time
+kind, base, messages, big = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+small = b"x" * 32
+blob = b"y" * (64 << 20)
+CONNECTIONS = 100
+
+def shares():
+    return [messages // CONNECTIONS + (i < messages % CONNECTIONS) for i in range(CONNECTIONS)]
+
+async def run(connect, send, receive, close):
+    async def echo(ws, n):
+        for _ in range(n):
+            await send(ws, small)
+            await receive(ws)
+    ws = await connect(base + "/echo")
+    t = time.perf_counter()
+    await echo(ws, messages)
+    one = time.perf_counter() - t
+    await close(ws)
+    sockets = [await connect(base + "/echo") for _ in range(CONNECTIONS)]
+    t = time.perf_counter()
+    await asyncio.gather(*(echo(ws, n) for ws, n in zip(sockets, shares())))
+    many = time.perf_counter() - t
+    for ws in sockets:
+        await close(ws)
+    ws = await connect(base + "/sink")
+    t = time.perf_counter()
+    for _ in range(big):
+        await send(ws, blob)
+    await send(ws, "end")
+    assert int(await receive(ws)) == big * len(blob)
+    bulk = time.perf_counter() - t
+    await close(ws)
+    return one, many, bulk
+
+async def blazeio():
+    import blazeio_client as io
+    async def connect(url):
+        return await io.getSession.websocket(url, compress=False, max_message_size=None, ping_interval=None)
+    async def send(ws, m):
+        await ws.send(m)
+    async def receive(ws):
+        return await ws.receive()
+    async def close(ws):
+        await ws.close()
+    return await run(connect, send, receive, close)
+
+async def aiohttp_():
+    import aiohttp
+    async with aiohttp.ClientSession() as session:
+        async def connect(url):
+            return await session.ws_connect(url, compress=0, max_msg_size=0, autoping=True)
+        async def send(ws, m):
+            await (ws.send_str(m) if isinstance(m, str) else ws.send_bytes(m))
+        async def receive(ws):
+            return (await ws.receive()).data
+        async def close(ws):
+            await ws.close()
+        return await run(connect, send, receive, close)
+
+async def websockets_():
+    from websockets.asyncio.client import connect as ws_connect
+    async def connect(url):
+        return await ws_connect(url, compression=None, max_size=None, ping_interval=None)
+    async def send(ws, m):
+        await ws.send(m)
+    async def receive(ws):
+        return await ws.recv()
+    async def close(ws):
+        await ws.close()
+    return await run(connect, send, receive, close)
+
+try:
+    import uvloop
+    runner = uvloop.run
+except ImportError:
+    runner = asyncio.run
+result = runner({"blazeio": blazeio, "aiohttp": aiohttp_, "websockets": websockets_}[kind]())
+print(" ".join(f"{x:.6f}" for x in result))
+"""
+
+CLIENTS = {"blazeio": "blazeio_client", "aiohttp": "aiohttp", "websockets": "websockets"}
+ROWS = ("echo, 1 connection", "echo, 100 connections", "64 MiB messages, one way")
+
+
+def pinned(core: int, argv: list[str]) -> list[str]:
+    """``argv`` pinned to one core where taskset exists and there are two cores."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(core), *argv]
+    return argv
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def available(python: str, module: str) -> bool:
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False).returncode == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--messages", type=int, default=20000, help="echo round trips per workload")
+    parser.add_argument("--big", type=int, default=4, help="64 MiB messages sent one way")
+    parser.add_argument("--server-python", default=sys.executable)
+    args = parser.parse_args()
+    port = free_port()
+    server = subprocess.Popen(
+        pinned(0, [args.server_python, "-c", SERVER, str(port)]), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != "ready":
+            sys.exit("the websockets server did not start (does --server-python have websockets?)")
+        kinds = [kind for kind, module in CLIENTS.items() if available(sys.executable, module)]
+        missing = sorted(set(CLIENTS) - set(kinds))
+        if missing:
+            print(f"skipped (not installed here): {', '.join(missing)}")
+        times: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
+        for _ in range(args.rounds):
+            for kind in kinds:
+                argv = [sys.executable, "-c", CLIENT, kind, f"ws://127.0.0.1:{port}", str(args.messages), str(args.big)]
+                out = subprocess.run(
+                    pinned(1, argv),
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=600,
+                )
+                times[kind].append([float(x) for x in out.stdout.split()])
+        print(f"{'workload':28} " + " ".join(f"{kind:>12}" for kind in kinds) + "  (median s; vs aiohttp)")
+        for row, name in enumerate(ROWS):
+            medians = {kind: statistics.median(r[row] for r in times[kind]) for kind in kinds}
+            cells = " ".join(f"{medians[kind]:12.4f}" for kind in kinds)
+            ratio = ""
+            if "aiohttp" in medians and "blazeio" in medians:
+                ratio = f"  blazeio x{medians['aiohttp'] / medians['blazeio']:.2f}"
+            print(f"{name:28} {cells}{ratio}")
+        rate = {kind: args.messages / statistics.median(r[0] for r in times[kind]) for kind in kinds}
+        print("echo round trips/s, 1 connection: " + ", ".join(f"{k} {v:,.0f}" for k, v in rate.items()))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
