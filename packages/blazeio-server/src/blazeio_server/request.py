@@ -1,0 +1,137 @@
+"""``ServerRequest``: one object per request -- the ``r`` handlers get (``io.BlazeioProtocol``).
+
+Made by the connection when a request head is complete; its layers read the body
+(``reading``), write the response (``writing``) and offer the product document's helpers
+(``helpers``). It holds the state of *its* request only, so a task that keeps ``r`` after the
+handler returned (a relay) still sees its own method, path, headers, body and response state
+while the connection serves the next request with another object.
+
+Per-request cost: ``__slots__``, and ``__init__`` assigns each slot once (no dict, no reset).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blazeio_common import LocalProtocolError, plog
+from blazeio_common.http import Headers, Request
+from blazeio_server.helpers import RequestHelpers, client_address, is_trusted
+from blazeio_server.types import AppSide, ConnectionSide
+
+__all__ = ["BLANK", "ServerRequest"]
+
+# The request a connection answers when the head itself was bad (a 400 before any request).
+BLANK = Request("", "/", "1.1", Headers(), True, 0, False, False)
+
+
+class ServerRequest(RequestHelpers):
+    """One request on a connection, and its response."""
+
+    __slots__ = ("__dict__", "__weakref__", "headers", "ip_host", "path", "path_params", "query", "request", "tail")
+
+    def __init__(self, conn: ConnectionSide, request: Request) -> None:
+        self.conn = conn
+        self.settings = settings = conn.settings
+        self.request = request
+        self.method = request.method
+        target = request.target
+        if target[0] != "/" and "://" in target:
+            target = _origin_form(target)
+        self.tail = target
+        self.path, _, self.query = target.partition("?")
+        self.version = request.version
+        self.headers = request.headers
+        self.ip_host = conn.ip_host
+        trusted = settings.trusted_proxies
+        if trusted and is_trusted(conn.ip_host, trusted):
+            self.ip_host = client_address(conn.ip_host, request.headers, trusted)
+        self.keep_alive = request.keep_alive and settings.keepalive
+        self._body_complete = request.content_length == 0
+        self._expect_continue = request.expect_continue
+        self._body_consumers = self._body_read = self.status = 0
+        self._trailers = self._writer = self._store = self._params = self.uploads = None
+        self._staged = self._encoder = self._body_waiter = None
+        self._continue_sent = self._raw_mode = self._prepared = self._eof_sent = self._sse = False
+        self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
+
+    # -- what the request shows of its connection ---------------------------------------
+    @property
+    def app(self) -> AppSide:
+        return self.conn.app
+
+    @property
+    def ip_port(self) -> int:
+        return self.conn.ip_port
+
+    @property
+    def peer_host(self) -> str:
+        """The direct peer's address (``ip_host`` is the client behind trusted proxies)."""
+        return self.conn.ip_host
+
+    @property
+    def received_ns(self) -> int:
+        """``time.monotonic_ns()`` when bytes last arrived on the connection (StaticServer's stat reuse)."""
+        return self.conn.received_ns
+
+    @property
+    def cancel_on_disconnect(self) -> bool:
+        """Whether the handler is cancelled when the client goes away (see ``ConnectionTaskShield``)."""
+        return self.conn.cancel_on_disconnect
+
+    @cancel_on_disconnect.setter
+    def cancel_on_disconnect(self, value: bool) -> None:
+        self.conn.cancel_on_disconnect = value
+
+    @property
+    def is_alive(self) -> bool:
+        return not self.conn.closed
+
+    @property
+    def complete(self) -> bool:
+        """True once the response is complete (its end written, or the connection gave it up)."""
+        return self._eof_sent
+
+    def close(self) -> None:
+        """Close the connection."""
+        if not self.conn.closed:
+            self.conn.close_transport()
+
+    def abort_connection(self) -> None:
+        """Drop the connection at once (no graceful close)."""
+        if not self.conn.closed:
+            self.conn.transport.abort()
+
+    # -- the connection's side: finishing the response ----------------------------------
+    def give_up(self) -> None:
+        """The response cannot be finished (an error after its head): close instead of a second head."""
+        self.keep_alive = False
+        self._eof_sent = True
+        self.conn.close_transport()
+
+    async def finish_response(self) -> None:
+        """After the handler: a 500 if it answered nothing, else the end of a prepared body."""
+        if not self._prepared:
+            await plog.b_red(
+                "Handler returned without a response",
+                f"{self.method} {self.tail}: answered 500 Internal Server Error",
+            )
+            await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
+            return
+        if not self._eof_sent:
+            try:
+                await self.eof()
+            except LocalProtocolError as exc:
+                # e.g. fewer bytes than the declared Content-Length: the client must not wait for more.
+                self.keep_alive = False
+                await plog.b_red("Incomplete response", f"{self.method} {self.tail}: {exc}; closing the connection")
+
+    def __repr__(self) -> str:
+        return f"<BlazeioProtocol {self.ip_host}:{self.ip_port} {self.method} {self.tail}>"
+
+
+def _origin_form(target: str) -> str:
+    """``http://host:8080/a?b`` -> ``/a?b``: RFC 9112 §3.2.2, a server MUST accept the absolute-form."""
+    rest = target.split("://", 1)[1]
+    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    tail = rest[cut:]
+    return tail if tail.startswith("/") else "/" + tail
