@@ -26,7 +26,6 @@ class BodyReading:
     """The body-reading layer of a request object."""
 
     __slots__ = (
-        "_body_complete",
         "_body_consumers",
         "_body_read",
         "_body_waiter",
@@ -35,6 +34,7 @@ class BodyReading:
         "_prepared",
         "_raw_mode",
         "_trailers",
+        "body_complete",
         "conn",
         "keep_alive",
         "settings",
@@ -43,7 +43,7 @@ class BodyReading:
     conn: ConnectionSide
     settings: ServerSettings
     keep_alive: bool
-    _body_complete: bool
+    body_complete: bool  # True once the whole body was read (by any task) or there was none
     _body_consumers: int
     _body_read: int  # decoded-or-not body bytes handed to readers: progress, for finish_body
     _body_waiter: asyncio.Future[None] | None
@@ -65,11 +65,6 @@ class BodyReading:
         """True once the connection is closed (the peer left, or we closed it)."""
         return self.conn.closed
 
-    @property
-    def body_complete(self) -> bool:
-        """True once the whole request body has been read (by any task) or there was none."""
-        return self._body_complete
-
     async def _wait_data(self, within: float | None) -> None:
         """Wait for more bytes from the socket; reading resumes while we wait."""
         conn = self.conn
@@ -88,7 +83,7 @@ class BodyReading:
         ``decode=True`` also undoes a ``Content-Encoding`` (gzip, deflate, br), capped at
         ``max_decoded_size`` bytes (``DecompressionError``, a 413, beyond).
         """
-        if self._body_complete or self._raw_mode:
+        if self.body_complete or self._raw_mode:
             return
         coding = self.headers.get("content-encoding") if decode else None
         if coding:
@@ -135,7 +130,7 @@ class BodyReading:
                 self.wake_body_waiter()
 
     def _complete_body(self) -> None:
-        self._body_complete = True
+        self.body_complete = True
         self.wake_body_waiter()
 
     def wake_body_waiter(self) -> None:
@@ -194,7 +189,7 @@ class BodyReading:
                 # to finish. If every reader stops early, drain the rest as below.
                 if not await self._wait_for_readers():
                     return False
-                if self._body_complete:
+                if self.body_complete:
                     return True
                 continue
             # Nobody reads it: discard what arrives, up to the drain limit.
@@ -225,7 +220,7 @@ class BodyReading:
         connection forever: after ``body_timeout`` seconds without a byte read, it closes.
         """
         loop = self.conn.loop
-        while self._body_consumers and not self._body_complete:
+        while self._body_consumers and not self.body_complete:
             read = self._body_read
             waiter = self._body_waiter = loop.create_future()
             timer = loop.call_later(self.settings.body_timeout, _wake, waiter)
@@ -236,7 +231,7 @@ class BodyReading:
                 self._body_waiter = None
             if self.gone:
                 return False
-            if self._body_read == read and self._body_consumers and not self._body_complete:
+            if self._body_read == read and self._body_consumers and not self.body_complete:
                 return False
         return not self.gone
 

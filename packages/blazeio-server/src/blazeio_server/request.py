@@ -46,12 +46,12 @@ class ServerRequest(RequestHelpers):
         if trusted and is_trusted(conn.ip_host, trusted):
             self.ip_host = client_address(conn.ip_host, request.headers, trusted)
         self.keep_alive = request.keep_alive and settings.keepalive
-        self._body_complete = request.content_length == 0
+        self.body_complete = request.content_length == 0
         self._expect_continue = request.expect_continue
         self._body_consumers = self._body_read = self.status = 0
         self._trailers = self._writer = self._store = self._params = self.uploads = None
         self._staged = self._encoder = self._body_waiter = None
-        self._continue_sent = self._raw_mode = self._prepared = self._eof_sent = self._sse = False
+        self._continue_sent = self._raw_mode = self._prepared = self.complete = self._sse = False
         self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
 
     # -- what the request shows of its connection ---------------------------------------
@@ -86,11 +86,6 @@ class ServerRequest(RequestHelpers):
     def is_alive(self) -> bool:
         return not self.conn.closed
 
-    @property
-    def complete(self) -> bool:
-        """True once the response is complete (its end written, or the connection gave it up)."""
-        return self._eof_sent
-
     def close(self) -> None:
         """Close the connection."""
         if not self.conn.closed:
@@ -105,7 +100,7 @@ class ServerRequest(RequestHelpers):
     def give_up(self) -> None:
         """The response cannot be finished (an error after its head): close instead of a second head."""
         self.keep_alive = False
-        self._eof_sent = True
+        self.complete = True
         self.conn.close_transport()
 
     async def finish_response(self) -> None:
@@ -117,7 +112,7 @@ class ServerRequest(RequestHelpers):
             )
             await self.respond(500, None, b"Internal Server Error", "text/plain; charset=utf-8")
             return
-        if not self._eof_sent:
+        if not self.complete:
             try:
                 await self.eof()
             except LocalProtocolError as exc:

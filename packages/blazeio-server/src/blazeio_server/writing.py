@@ -108,10 +108,10 @@ class ResponseWriting(BodyReading):
 
     __slots__ = (
         "_encoder",
-        "_eof_sent",
         "_sse",
         "_staged",
         "_writer",
+        "complete",
         "method",
         "status",
         "version",
@@ -120,7 +120,7 @@ class ResponseWriting(BodyReading):
     method: str
     version: str
     status: int
-    _eof_sent: bool
+    complete: bool  # True once the response is complete (its end written, or given up)
     _writer: BodyWriter | None
     _sse: bool
     _staged: list[tuple[str, str]] | None
@@ -252,7 +252,7 @@ class ResponseWriting(BodyReading):
         if not self.keep_alive or self.version == "1.0":
             start += self._connection_header()
         head = start + lines + added + b"\r\n"
-        if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self._body_complete:
+        if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self.body_complete:
             # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
             # code" or "an immediate 100 (Continue) response to encourage the client to send the
             # request content". A 2xx head before the body was read says the body is wanted (the
@@ -358,7 +358,7 @@ class ResponseWriting(BodyReading):
             lengths = self.conn.length_lines
             length = lengths.get(len(body)) or length_line(lengths, len(body))
         prefix = head_prefix(status, self.settings)
-        self._prepared = self._eof_sent = True
+        self._prepared = self.complete = True
         self.status = status
         if self.method == "HEAD" or not body or status in (204, 304):
             self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n")))
@@ -375,7 +375,7 @@ class ResponseWriting(BodyReading):
             return
         if self.conn.closed:
             raise ClientDisconnected("the client went away")
-        if self._eof_sent:
+        if self.complete:
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
@@ -386,7 +386,7 @@ class ResponseWriting(BodyReading):
             # to do, and what is held (the head) leaves with it in one write -- the common
             # prepare() + write() answered without the writer's and the cork's calls.
             writer.remaining = 0
-            self._eof_sent = True
+            self.complete = True
             if cork is not None and self.conn.head_held and len(data) < _NO_COPY:
                 cork.append(data)
                 self.conn.flush()
@@ -404,7 +404,7 @@ class ResponseWriting(BodyReading):
                 self.conn.flush()  # a large piece is not copied into the held head: the head goes first
             writer.send(data, self.conn.write)
             if type(writer) is ContentLengthWriter and not writer.remaining:
-                self._eof_sent = True  # complete, as above
+                self.complete = True  # complete, as above
                 if self.conn.head_held:
                     self.conn.flush()
         if self.conn.write_paused:
@@ -518,7 +518,7 @@ class ResponseWriting(BodyReading):
             or not self._sse
             or self._encoder is not None
             or self.conn.closed
-            or self._eof_sent
+            or self.complete
         ):
             await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
             return
@@ -529,11 +529,11 @@ class ResponseWriting(BodyReading):
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
-        if self._eof_sent or not self._prepared:
+        if self.complete or not self._prepared:
             return
         if data:
             await self.write(data)
-        self._eof_sent = True
+        self.complete = True
         writer = self._writer
         assert writer is not None
         encoder = self._encoder
