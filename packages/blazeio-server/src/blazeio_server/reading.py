@@ -117,8 +117,9 @@ class BodyReading:
                     self._complete_body()
                     return
                 elif event is NEED_DATA:
-                    if self.body_complete:  # another consumer finished it meanwhile
-                        return
+                    # Another consumer may have finished it while this one waited (mypy sees no await).
+                    if self.body_complete:
+                        return  # type: ignore[unreachable]
                     await self._wait_data(self.settings.body_timeout)
                 else:
                     return
