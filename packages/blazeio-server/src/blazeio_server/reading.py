@@ -17,23 +17,32 @@ from blazeio_common.http import NEED_DATA, Data, EndOfMessage, Headers, get_deco
 from blazeio_server.settings import ServerSettings
 from blazeio_server.types import ConnectionSide
 
-__all__ = ["BodyReading"]
+__all__ = ["BodyProgress", "BodyReading"]
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class BodyProgress:
+    """Who reads a body and how far: made on the first read (a request without a body has none)."""
+
+    __slots__ = ("consumers", "raw", "read", "trailers", "waiter")
+
+    def __init__(self) -> None:
+        self.consumers = 0  # pull() generators running
+        self.read = 0  # decoded-or-not body bytes handed to readers: progress, for finish_body
+        self.waiter: asyncio.Future[None] | None = None  # the connection, waiting for the readers
+        self.trailers: EndOfMessage | None = None  # the end event: its trailers are made when asked
+        self.raw = False  # read unframed (``async for chunk in r``): the connection closes after
 
 
 class BodyReading:
     """The body-reading layer of a request object."""
 
     __slots__ = (
-        "_body_consumers",
-        "_body_read",
-        "_body_waiter",
         "_continue_sent",
         "_expect_continue",
         "_prepared",
-        "_raw_mode",
-        "_trailers",
+        "_progress",
         "body_complete",
         "conn",
         "keep_alive",
@@ -44,12 +53,8 @@ class BodyReading:
     settings: ServerSettings
     keep_alive: bool
     body_complete: bool  # True once the whole body was read (by any task) or there was none
-    _body_consumers: int
-    _body_read: int  # decoded-or-not body bytes handed to readers: progress, for finish_body
-    _body_waiter: asyncio.Future[None] | None
-    _trailers: EndOfMessage | None  # the body's end event: its trailers are made only when asked for
+    _progress: BodyProgress | None
     _expect_continue: bool
-    _raw_mode: bool
     _continue_sent: bool
     _prepared: bool  # the response head is written (or held): no 100 Continue after it
     headers: Headers
@@ -59,6 +64,12 @@ class BodyReading:
         if not self._continue_sent and not self._prepared and not self.conn.closed:
             self._continue_sent = True
             self.conn.write(_CONTINUE)
+
+    def _track(self) -> BodyProgress:
+        progress = self._progress
+        if progress is None:
+            progress = self._progress = BodyProgress()
+        return progress
 
     @property
     def gone(self) -> bool:
@@ -83,7 +94,8 @@ class BodyReading:
         ``decode=True`` also undoes a ``Content-Encoding`` (gzip, deflate, br), capped at
         ``max_decoded_size`` bytes (``DecompressionError``, a 413, beyond).
         """
-        if self.body_complete or self._raw_mode:
+        progress = self._track()
+        if self.body_complete or progress.raw:
             return
         coding = self.headers.get("content-encoding") if decode else None
         if coding:
@@ -97,7 +109,7 @@ class BodyReading:
             if tail:
                 yield tail
             return
-        self._body_consumers += 1
+        progress.consumers += 1
         try:
             if self._expect_continue:
                 self.send_continue()
@@ -110,10 +122,10 @@ class BodyReading:
                     raise
                 if type(event) is Data:
                     self._maybe_resume_reading()
-                    self._body_read += len(event.data)
+                    progress.read += len(event.data)
                     yield event.data
                 elif type(event) is EndOfMessage:
-                    self._trailers = event
+                    progress.trailers = event
                     self._complete_body()
                     return
                 elif event is NEED_DATA:
@@ -124,8 +136,8 @@ class BodyReading:
                 else:
                     return
         finally:
-            self._body_consumers -= 1
-            if not self._body_consumers:
+            progress.consumers -= 1
+            if not progress.consumers:
                 # The last reader stopped (or its generator was closed, e.g. by the garbage
                 # collector after the handler failed): the server may have to drain the rest.
                 self.wake_body_waiter()
@@ -136,14 +148,17 @@ class BodyReading:
 
     def wake_body_waiter(self) -> None:
         """Wake the connection waiting for this body's readers (progress, their end, or its own end)."""
-        waiter = self._body_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        progress = self._progress
+        if progress is not None:
+            waiter = progress.waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     @property
     def trailers(self) -> Headers:
         """Trailer fields of a chunked request body (empty until the body was read)."""
-        return self._trailers.trailers if self._trailers is not None else Headers()
+        end = self._progress.trailers if self._progress is not None else None
+        return end.trailers if end is not None else Headers()
 
     async def read_body(self, limit: int | None = None) -> bytes:
         """The whole decoded body; raises ``ProtocolError(413)`` past ``limit`` bytes (never buffered whole first)."""
@@ -163,7 +178,7 @@ class BodyReading:
         return self._raw()
 
     async def _raw(self) -> AsyncIterator[bytes]:
-        self._raw_mode = True
+        self._track().raw = True
         self.keep_alive = False
         conn = self.conn
         receiver = conn.receiver
@@ -180,12 +195,13 @@ class BodyReading:
     # -- the connection's side: the body complete before the next request ---------------
     async def finish_body(self) -> bool:
         """Make the request body complete before the next request is parsed; False means close."""
-        if self._raw_mode or (self._expect_continue and not self._continue_sent):
+        progress = self._track()
+        if progress.raw or (self._expect_continue and not self._continue_sent):
             return False  # the client may never send a body it was not asked for
         drained = 0
         receiver = self.conn.receiver
         while True:
-            if self._body_consumers:
+            if progress.consumers:
                 # Another task reads this body (also after its handler returned): wait for it
                 # to finish. If every reader stops early, drain the rest as below.
                 if not await self._wait_for_readers():
@@ -221,18 +237,19 @@ class BodyReading:
         connection forever: after ``body_timeout`` seconds without a byte read, it closes.
         """
         loop = self.conn.loop
-        while self._body_consumers and not self.body_complete:
-            read = self._body_read
-            waiter = self._body_waiter = loop.create_future()
+        progress = self._track()
+        while progress.consumers and not self.body_complete:
+            read = progress.read
+            waiter = progress.waiter = loop.create_future()
             timer = loop.call_later(self.settings.body_timeout, _wake, waiter)
             try:
                 await waiter
             finally:
                 timer.cancel()
-                self._body_waiter = None
+                progress.waiter = None
             if self.gone:
                 return False
-            if self._body_read == read and self._body_consumers and not self.body_complete:
+            if progress.read == read and progress.consumers and not self.body_complete:
                 return False
         return not self.gone
 

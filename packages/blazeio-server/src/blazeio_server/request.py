@@ -27,7 +27,7 @@ BLANK = Request("", "/", "1.1", Headers(), True, 0, False, False)
 class ServerRequest(RequestHelpers):
     """One request on a connection, and its response."""
 
-    __slots__ = ("__dict__", "__weakref__", "headers", "ip_host", "path", "path_params", "query", "request", "tail")
+    __slots__ = ("__dict__", "headers", "ip_host", "path", "path_params", "query", "request", "tail")
 
     def __init__(self, conn: ConnectionSide, request: Request) -> None:
         self.conn = conn
@@ -48,10 +48,9 @@ class ServerRequest(RequestHelpers):
         self.keep_alive = request.keep_alive and settings.keepalive
         self.body_complete = request.content_length == 0
         self._expect_continue = request.expect_continue
-        self._body_consumers = self._body_read = self.status = 0
-        self._trailers = self._writer = self._store = self._params = self.uploads = None
-        self._staged = self._encoder = self._body_waiter = None
-        self._continue_sent = self._raw_mode = self._prepared = self.complete = self._sse = False
+        self.status = 0
+        self._progress = self._writer = self._store = self._params = self.uploads = self._staged = self._encoder = None
+        self._continue_sent = self._prepared = self.complete = self._sse = False
         self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
 
     # -- what the request shows of its connection ---------------------------------------

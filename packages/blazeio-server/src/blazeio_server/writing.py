@@ -312,7 +312,7 @@ class ResponseWriting(BodyReading):
             raise ClientDisconnected("the client went away")
         settings = self.settings
         if isinstance(headers, bytes):
-            self._write_whole(status, headers, body)
+            _write_whole(self, status, headers, body)
             return self.conn.drain() if self.conn.write_paused else DONE
         if (
             settings.compress
@@ -345,25 +345,8 @@ class ResponseWriting(BodyReading):
             if content_type is not None:  # the lookup inline: the miss path alone is a call
                 types = self.conn.content_types
                 extra = types.get(content_type) or content_type_line(types, content_type)
-        self._write_whole(status, extra, body)
+        _write_whole(self, status, extra, body)
         return self.conn.drain() if self.conn.write_paused else DONE
-
-    def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
-        """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
-        extra = serialise_fields(self._staged) + fields if self._staged else fields
-        connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
-        # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
-        length = b""
-        if status >= 200 and status != 204:
-            lengths = self.conn.length_lines
-            length = lengths.get(len(body)) or length_line(lengths, len(body))
-        prefix = head_prefix(status, self.settings)
-        self._prepared = self.complete = True
-        self.status = status
-        if self.method == "HEAD" or not body or status in (204, 304):
-            self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n")))
-        else:
-            self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n", body)))
 
     async def write(self, data: Any) -> None:
         """Write body bytes (or, for SSE, an event); zero-length writes do nothing."""
@@ -553,3 +536,21 @@ class ResponseWriting(BodyReading):
             await self.conn.drain()
 
     write_chunked_eof = eof
+
+
+def _write_whole(self: ResponseWriting, status: int, fields: bytes, body: bytes) -> None:
+    """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
+    extra = serialise_fields(self._staged) + fields if self._staged else fields
+    connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
+    # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
+    length = b""
+    if status >= 200 and status != 204:
+        lengths = self.conn.length_lines
+        length = lengths.get(len(body)) or length_line(lengths, len(body))
+    prefix = head_prefix(status, self.settings)
+    self._prepared = self.complete = True
+    self.status = status
+    if self.method == "HEAD" or not body or status in (204, 304):
+        self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n")))
+    else:
+        self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n", body)))
