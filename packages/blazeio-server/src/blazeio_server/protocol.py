@@ -27,8 +27,13 @@ from blazeio_common.errors import ProtocolError
 from blazeio_common.http import NEED_DATA, ConnectionClosed, Data, EndOfMessage, Headers, Request, RequestReceiver
 from blazeio_server.helpers import RequestHelpers, client_address, is_trusted
 from blazeio_server.responses import Abort, current_request
+from blazeio_server.upgrade import Handover, P, upgrade
+from blazeio_server.websocket import websocket
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from blazeio_common.websocket import WebSocket
     from blazeio_server.app import App
 
 __all__ = ["ACCESS_LOG", "BlazeioProtocol", "ConnectionTaskShield"]
@@ -63,6 +68,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         "received_ns",
         "request",
         "tail",
+        "upgraded",
     )
 
     def __init__(self, app: App) -> None:
@@ -99,6 +105,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         # time.monotonic_ns() when bytes last arrived on this connection: every request read
         # so far had arrived by then (StaticServer reuses a stat taken after it).
         self.received_ns = 0
+        # The upgrade seam's relay once a handler took the connection over (see upgrade.py).
+        self.upgraded: Handover[Any] | None = None
         self._reset(None)
 
     def _reset(self, request: Request | None) -> None:
@@ -267,6 +275,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                     self._handler_running = False
                     if self._uploads:
                         self._close_uploads()
+                if self.upgraded is not None:  # the upgrade seam: the connection is no longer HTTP
+                    await self.upgraded.handler_exited(None)
+                    break
                 if self.gone:  # (a property: the handler may have closed it, which mypy cannot see)
                     if started:
                         self._log_access(started)
@@ -285,9 +296,10 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
             pass
         finally:
             self._cancel_timer()
-            self.app.connections.discard(self)
-            if not self._closed:
-                self._close_transport()
+            if self.upgraded is None:  # an upgraded one leaves app.connections when it is lost
+                self.app.connections.discard(self)
+                if not self._closed:
+                    self._close_transport()
 
     def _poll_request(self) -> Request | asyncio.Future[None] | None:
         """The next request if it is buffered, else a future to await for more bytes; ``None`` ends.
@@ -413,6 +425,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._respond(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
 
     async def _on_handler_error(self, exc: Exception) -> None:
+        if self.upgraded is not None:
+            await self.upgraded.handler_exited(exc)  # no HTTP answer on an upgraded connection
+            return
         lines = traceback.format_exception(exc)
         await plog.b_red(f"Error in handler for {self.method} {self.tail}", "".join(lines).rstrip())
         if self._prepared:
@@ -439,6 +454,33 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         """Drop the connection at once (no graceful close)."""
         if not self._closed:
             self.transport.abort()
+
+    # -- the upgrade seam (blazeio_server.upgrade, blazeio_server.websocket) -------------------
+    async def upgrade(
+        self,
+        factory: Callable[[asyncio.Transport, bytes], P],
+        headers: Mapping[str, Any] | None = None,
+        *,
+        status: int = 101,
+        on_shutdown: Callable[[P], object] | None = None,
+    ) -> P:
+        """Send a 101 head and hand the connection to ``factory(transport, buffered)``'s protocol."""
+        return await upgrade(self, factory, headers, status=status, on_shutdown=on_shutdown)
+
+    async def websocket(self, protocols: tuple[str, ...] = (), compress: bool = True, **options: Any) -> WebSocket:
+        """Answer a WebSocket handshake; returns the open ``io.WebSocket`` (see websocket.py)."""
+        return await websocket(self, protocols, compress, **options)
+
+    def hand_over(self) -> tuple[asyncio.Transport, bytes]:
+        """For the upgrade seam: end HTTP on this connection (its timers and response are done)
+        and return the transport with every byte read after the request head."""
+        if self._closed:
+            raise ClientDisconnected("the client went away")
+        self._uncork()
+        self._eof_sent = True
+        self.keep_alive = False
+        self._cancel_timer()
+        return self.transport, self.receiver.take_buffered()
 
     @property
     def serve_task(self) -> asyncio.Task[None] | None:
