@@ -461,23 +461,25 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         factory: Callable[[asyncio.Transport, bytes], P],
         headers: Mapping[str, Any] | None = None,
         *,
-        status: int = 101,
         on_shutdown: Callable[[P], object] | None = None,
     ) -> P:
         """Send a 101 head and hand the connection to ``factory(transport, buffered)``'s protocol."""
-        return await upgrade(self, factory, headers, status=status, on_shutdown=on_shutdown)
+        return await upgrade(self, factory, headers, on_shutdown=on_shutdown)
 
     async def websocket(self, protocols: tuple[str, ...] = (), compress: bool = True, **options: Any) -> WebSocket:
         """Answer a WebSocket handshake; returns the open ``io.WebSocket`` (see websocket.py)."""
         return await websocket(self, protocols, compress, **options)
 
-    def hand_over(self) -> tuple[asyncio.Transport, bytes]:
-        """For the upgrade seam: end HTTP on this connection (its timers and response are done)
-        and return the transport with every byte read after the request head."""
+    def hand_over(self, head: bytes) -> tuple[asyncio.Transport, bytes]:
+        """For the upgrade seam: write the 101 ``head``, end HTTP on this connection (its timers
+        stop, its response is complete) and return the transport with every byte read after the
+        request head."""
         if self._closed:
             raise ClientDisconnected("the client went away")
-        self._uncork()
-        self._eof_sent = True
+        self._uncork()  # responses to requests before this one go first
+        self.transport.write(head)
+        self.status = 101
+        self._prepared = self._eof_sent = True
         self.keep_alive = False
         self._cancel_timer()
         return self.transport, self.receiver.take_buffered()

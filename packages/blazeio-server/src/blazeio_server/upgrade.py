@@ -18,8 +18,8 @@
     async def echo(r):
         await r.upgrade(Echo, {"Upgrade": "echo", "Connection": "Upgrade"}, on_shutdown=Echo.shutdown)
 
-``protocol = await r.upgrade(factory, headers=None, *, status=101, on_shutdown=None)`` sends
-the ``101 Switching Protocols`` head (with ``headers``), then calls
+``protocol = await r.upgrade(factory, headers=None, *, on_shutdown=None)`` sends the
+``101 Switching Protocols`` head (with ``headers``, e.g. ``Upgrade`` and ``Connection``), then calls
 ``factory(transport, buffered)`` -- ``buffered`` is every byte already read after the request
 head, pipelined bytes included -- and makes the protocol it returns the receiver of
 ``data_received`` / ``eof_received`` / ``connection_lost`` / ``pause_writing`` /
@@ -48,6 +48,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from blazeio_common.http import serialise_fields
+from blazeio_server.clock import head_prefix
 from blazeio_server.responses import Abort
 
 if TYPE_CHECKING:
@@ -78,6 +80,9 @@ class Handover(asyncio.Protocol, Generic[P]):
         # Called once when the handler that upgraded returns (``None``) or raises: a library
         # on top of the seam (the server WebSocket) ends its protocol there.
         self.on_handler_exit: Callable[[BaseException | None], Awaitable[None]] | None = None
+        # Asked when the transport is lost: True spares the running handler its cancellation
+        # (the server WebSocket: a connection that ended with a close handshake is no disconnect).
+        self.ended_cleanly: Callable[[], bool] | None = None
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._handler_exited = False
 
@@ -99,6 +104,8 @@ class Handover(asyncio.Protocol, Generic[P]):
             self.protocol.connection_lost(exc)
         finally:
             # The HTTP connection's own bookkeeping: leave app.connections, cancel its handler.
+            if self.ended_cleanly is not None and self.ended_cleanly():
+                self.connection.cancel_on_disconnect = False
             self.connection.connection_lost(exc)
             if not self.lost.done():
                 self.lost.set_result(None)
@@ -140,7 +147,6 @@ async def upgrade(
     factory: Callable[[asyncio.Transport, bytes], P],
     headers: Mapping[str, Any] | None = None,
     *,
-    status: int = 101,
     on_shutdown: Callable[[P], object] | None = None,
 ) -> P:
     """``r.upgrade``: see the module docstring."""
@@ -149,10 +155,12 @@ async def upgrade(
         raise Abort("A request with a body cannot be upgraded", 400)
     if r.app.closing:
         raise Abort("Shutting down", 503, {"Connection": "close"})
-    r.keep_alive = True  # the 101 head must not say Connection: close (the headers say Upgrade)
-    await r.prepare(headers, status=status)
-    await r.drain()  # the head is on its way before anyone else writes
-    transport, buffered = r.hand_over()  # no await from here on: no byte can slip past
+    if r.prepared:
+        raise RuntimeError("the response head was already sent")
+    # The head as given (prepare() would drop the Connection field, which the server manages
+    # for HTTP and which must say Upgrade here): status line, Date, Server, the fields.
+    head = head_prefix(101, r.settings) + serialise_fields(headers) + b"\r\n"
+    transport, buffered = r.hand_over(head)  # no await from here on: no byte can slip past
     protocol = factory(transport, buffered)
     handover = Handover(r, transport, protocol, on_shutdown)
     transport.set_protocol(handover)

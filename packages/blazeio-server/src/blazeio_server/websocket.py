@@ -13,15 +13,18 @@ max_queue_bytes=4 MiB, ping_interval=20.0, ping_timeout=20.0, close_timeout=10.0
 answers the handshake (RFC 6455 §4.2) and returns the open ``io.WebSocket``. A request that
 is no valid upgrade is answered by ``validate_upgrade``'s status and headers: 426 with
 ``Upgrade: websocket`` when it asked for no WebSocket (or ``Sec-WebSocket-Version: 13`` for
-another version), else 400. ``protocols``: the subprotocols this route speaks, in order of
-preference (the client's first match is chosen, ``ws.subprotocol``); ``compress``: offer
+another version), else 400. ``protocols``: the subprotocols this route speaks (the client's
+most preferred one among them is chosen, ``ws.subprotocol``; none in common: ``None``); ``compress``: offer
 permessage-deflate (RFC 7692) when the client asks (``True``, ``False``, or a
 ``blazeio_common.ws.DeflateOptions``).
 
 The handler owns the WebSocket: when it returns the connection is closed with 1000 (if still
 open); when it raises it is closed with 1011 and the error logged; when the connection is lost
-the handler is cancelled, as for HTTP (``io.ConnectionTaskShield`` keeps it running, and its
-``receive()`` then raises ``WebSocketClosed`` with 1006). A graceful shutdown closes it with
+without a close frame (the client vanished: 1006) the handler is cancelled, as for HTTP
+(``io.ConnectionTaskShield`` keeps it running, and its ``receive()`` then raises
+``WebSocketClosed`` with 1006). A connection that ended by a close (either side's, or a
+failed keepalive or protocol violation) does not cancel it: ``receive()`` raises
+``WebSocketClosed`` and ``async for`` ends. A graceful shutdown closes it with
 1001 (``ws.going_away()``).
 """
 
@@ -41,7 +44,14 @@ from blazeio_common.websocket_flow import (
     DEFAULT_PING_INTERVAL,
     DEFAULT_PING_TIMEOUT,
 )
-from blazeio_common.ws import DEFAULT_MAX_MESSAGE_SIZE, INTERNAL_ERROR, DeflateOptions, HandshakeError, validate_upgrade
+from blazeio_common.ws import (
+    ABNORMAL_CLOSURE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    INTERNAL_ERROR,
+    DeflateOptions,
+    HandshakeError,
+    validate_upgrade,
+)
 from blazeio_server.responses import Abort
 
 if TYPE_CHECKING:
@@ -103,4 +113,5 @@ async def websocket(
         await ws.close(INTERNAL_ERROR)
 
     handover.on_handler_exit = handler_exited
+    handover.ended_cleanly = lambda: ws.close_code != ABNORMAL_CLOSURE
     return ws
