@@ -8,10 +8,11 @@ import asyncio
 import base64
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from serving import TIMEOUT, exchange, read_until, request, running
+from serving import TIMEOUT, browser_dom, exchange, read_until, request, running
 
 websockets = pytest.importorskip("websockets")  # a test dependency, absent from install slices
 
@@ -312,3 +313,38 @@ async def test_blazeio_client_against_blazeio_server(rec: Recorder) -> None:
         async with io.getSession.websocket(url(web, "/chat"), protocols=("superchat",), ping_interval=None) as ws:
             assert ws.subprotocol == "superchat"
             assert await asyncio.wait_for(ws.receive(), TIMEOUT) == "superchat"
+
+
+@pytest.mark.peer("chromium")
+async def test_a_browser_websocket_talks_to_the_server(tmp_path: Path) -> None:
+    seen: list[Any] = []
+    web = io.App("127.0.0.1", 0)
+
+    @web.add_route
+    async def page(r: io.BlazeioProtocol, route: str = "/") -> None:
+        await io.Deliver.html(
+            "<!doctype html><p id=out>waiting</p><script>"
+            "const out = []; const ws = new WebSocket('ws://' + location.host + '/live', ['chat']);"
+            "ws.binaryType = 'arraybuffer';"
+            "ws.onopen = () => { ws.send('hello ' + ws.protocol + ' ' + ws.extensions);"
+            " ws.send(new Uint8Array([1, 2, 3])); };"
+            "ws.onmessage = e => { out.push(typeof e.data === 'string' ? e.data"
+            " : 'bytes ' + new Uint8Array(e.data).join(',')); if (out.length === 2) ws.close(1000, 'done'); };"
+            "ws.onclose = e => { out.push('closed ' + e.code + ' ' + e.wasClean);"
+            " document.getElementById('out').textContent = out.join('|'); };"
+            "</script>"
+        )
+
+    @web.add_route
+    async def _live(r: io.BlazeioProtocol) -> None:
+        ws = await r.websocket(protocols=("chat",))
+        async for message in ws:
+            seen.append(message)
+            await ws.send(message.upper() if isinstance(message, str) else message[::-1])
+        seen.append(ws.close_code)
+
+    async with running(web):
+        dom = await browser_dom(f"{web.server_address}/", tmp_path / "profile")
+    # The page's view (its messages back, then a clean close) and the server's.
+    assert b'<p id="out">HELLO CHAT PERMESSAGE-DEFLATE|bytes 3,2,1|closed 1000 true</p>' in dom
+    assert seen == ["hello chat permessage-deflate", b"\x01\x02\x03", 1000]
