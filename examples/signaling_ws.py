@@ -22,6 +22,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import Blazeio as io
 
@@ -55,7 +56,8 @@ async def _room_create(r: io.BlazeioProtocol) -> None:
     try:
         await ws.send_json({"room": room_id})
         # Wait for the peer, or for this one to leave first.
-        await asyncio.wait([room.joined, ws.on_close], return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [room.joined, ws.on_close]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if room.joined.done():
             await relay(ws, room.joined.result())
     finally:
