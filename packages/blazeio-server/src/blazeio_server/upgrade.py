@@ -23,9 +23,10 @@
 ``factory(transport, buffered)`` -- ``buffered`` is every byte already read after the request
 head, pipelined bytes included -- and makes the protocol it returns the receiver of
 ``data_received`` / ``eof_received`` / ``connection_lost`` / ``pause_writing`` /
-``resume_writing`` from then on (the factory stands in for ``connection_made``; the protocol
-may also call ``transport.set_protocol`` itself, as ``io.WebSocket`` does: the seam installs
-its relay after the factory returns). Returns that protocol.
+``resume_writing`` from then on. It is an ``asyncio.Protocol`` (not a ``BufferedProtocol``); the
+factory stands in for ``connection_made``; it may call ``transport.set_protocol`` itself, as
+``io.WebSocket`` does (the seam installs its relay after the factory returns). Returns that
+protocol.
 
 From then on:
 
