@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 
+import pytest
 from serving import TIMEOUT, exchange, read_until, request, running
 
 import Blazeio as io
@@ -132,3 +135,16 @@ async def test_the_upgrade_header_on_a_plain_route_is_ignored() -> None:
     async with running(echo_app(protocols)) as web:
         [reply] = await exchange(web.port, request("GET", "/", headers={"Upgrade": "echo"}))
         assert (reply.status, reply.body) == (200, b"plain")
+
+
+async def test_an_upgraded_request_is_in_the_access_log_as_101(caplog: pytest.LogCaptureFixture) -> None:
+    protocols: list[Echo] = []
+    with caplog.at_level(logging.INFO, logger="blazeio.access"):
+        async with running(echo_app(protocols, access_log=True)) as web:
+            reader, writer, _ = await upgraded(web.port, b"x\n")
+            assert await read_until(reader, b"\n") == b"x\n"
+            writer.close()
+            await asyncio.wait_for(protocols[0].lost, TIMEOUT)
+    lines = [r.getMessage() for r in caplog.records if r.name == "blazeio.access"]
+    assert len(lines) == 1
+    assert re.fullmatch(r'127\.0\.0\.1:\d+ "GET /echo HTTP/1\.1" 101 \d+\.\d\dms', lines[0])

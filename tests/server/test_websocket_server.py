@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 import Blazeio as io  # noqa: E402
 from blazeio_common import WebSocket, WebSocketClosed, plog  # noqa: E402
+from blazeio_common.ws import WebSocketConnection  # noqa: E402
 
 BIG = 32 << 20
 
@@ -269,6 +270,23 @@ async def test_the_handshake_answer_is_a_101_with_the_accept_key(rec: Recorder) 
         # RFC 6455 §1.3's example key gives this accept value for "dGhlIHNhbXBsZSBub25jZQ=="; ours:
         assert b"Sec-WebSocket-Accept: " in head
         assert b"Content-Length" not in head and b"Transfer-Encoding" not in head
+
+
+async def test_a_frame_sent_with_the_handshake_is_the_first_message(rec: Recorder) -> None:
+    client = WebSocketConnection("client")
+    async with running(ws_app(rec)) as web:
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        opening = handshake("/echo?plain").replace(b"Connection: close\r\n", b"")
+        writer.write(opening + client.send_text("first"))  # one send
+        head = await read_until(reader, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101 ")
+        # The echo (server frames are unmasked); then our close and the server's answer.
+        assert await asyncio.wait_for(reader.readexactly(7), TIMEOUT) == b"\x81\x05first"
+        writer.write(client.close())
+        assert await asyncio.wait_for(reader.readexactly(4), TIMEOUT) == b"\x88\x02\x03\xe8"
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # then the server ends TCP
+        writer.close()
+        assert await asyncio.wait_for(rec.done, TIMEOUT) == (1000, "")
 
 
 async def test_routes_groups_and_middleware_apply(rec: Recorder) -> None:

@@ -277,6 +277,8 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
                         self._close_uploads()
                 if self.upgraded is not None:  # the upgrade seam: the connection is no longer HTTP
                     await self.upgraded.handler_exited(None)
+                    if started:
+                        self._log_access(started)  # 101, and how long the handler kept it
                     break
                 if self.gone:  # (a property: the handler may have closed it, which mypy cannot see)
                     if started:
