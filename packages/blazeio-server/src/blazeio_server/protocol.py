@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from blazeio_common.websocket import WebSocket
+    from blazeio_common.ws import DeflateOptions
     from blazeio_server.app import App
 
 __all__ = ["ACCESS_LOG", "BlazeioProtocol", "ConnectionTaskShield"]
@@ -468,7 +469,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         """Send a 101 head and hand the connection to ``factory(transport, buffered)``'s protocol."""
         return await upgrade(self, factory, headers, on_shutdown=on_shutdown)
 
-    async def websocket(self, protocols: tuple[str, ...] = (), compress: bool = True, **options: Any) -> WebSocket:
+    async def websocket(
+        self, protocols: tuple[str, ...] = (), compress: bool | DeflateOptions = True, **options: Any
+    ) -> WebSocket:
         """Answer a WebSocket handshake; returns the open ``io.WebSocket`` (see websocket.py)."""
         return await websocket(self, protocols, compress, **options)
 
