@@ -46,6 +46,7 @@ from blazeio_common.http.framing import (
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.heads import head_fault, parse_fields, parse_request_line, parse_status_line, split_head
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
+from blazeio_common.http.native import parse_request_head as native_parse_request_head
 from blazeio_common.http.readers import BodyReader, ChunkedReader, ContentLengthReader, UntilCloseReader
 
 __all__ = ["RequestReceiver", "ResponseReceiver"]
@@ -406,14 +407,23 @@ class RequestReceiver(_Receiver):
                 r.method, r.target, r.version, Headers._trusted(entry.items, entry.index), r.keep_alive,
                 r.content_length, r.chunked, r.expect_continue,
             )  # fmt: skip
-        head = self._cut_head(414)
-        if head is None:
-            if self._eof:
-                if not buf:
-                    return ConnectionClosed()
-                raise ProtocolError("connection closed inside a request head", 400)
-            return NEED_DATA
-        request = self._request(head)
+        # The compiled parser (native.py) takes a complete, plainly valid head; anything else
+        # (incomplete, a limit, a fault, a rare form) it leaves to the pure-Python path below.
+        native = native_parse_request_head
+        if native is not None and (parsed := native(buf, self._scan, self._limits)) is not None:
+            self._scan = 0
+            request = self._request(*parsed)
+        else:
+            head = self._cut_head(414)
+            if head is None:
+                if self._eof:
+                    if not buf:
+                        return ConnectionClosed()
+                    raise ProtocolError("connection closed inside a request head", 400)
+                return NEED_DATA
+            method, target, version = parse_request_line(head[0], self._limits)
+            del head[0]
+            request = self._request(method, target, version, parse_fields(head, self._limits.max_header_count))
         if key is not None:
             self._remember(key, request)
         return request
@@ -427,10 +437,7 @@ class RequestReceiver(_Receiver):
                 raise ProtocolError("too many empty lines before the request line", 400)
             del buf[:2]
 
-    def _request(self, lines: list[str]) -> Request:
-        method, target, version = parse_request_line(lines[0], self._limits)
-        del lines[0]
-        headers = parse_fields(lines, self._limits.max_header_count)
+    def _request(self, method: str, target: str, version: str, headers: Headers) -> Request:
         index = headers._lookup()
         if target[0] != "/" or method == "CONNECT":
             _check_target(method, target)

@@ -1,0 +1,5 @@
+# The compiled module's Python-visible API (native_heads.pyx; mypy does not read .pyx).
+from blazeio_common.http.headers import Headers
+from blazeio_common.http.limits import Limits
+
+def parse_request_head(buf: bytearray, scan: int, limits: Limits) -> tuple[str, str, str, Headers] | None: ...
