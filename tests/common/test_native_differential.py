@@ -1,8 +1,9 @@
 """The compiled request-head parser against the pure-Python reference (``heads.py``).
 
-Seeded mutated requests, browser-like heads and heads generated from the grammar, each fed whole and in random pieces, go
-through ``RequestReceiver`` once with each build: the events, and the errors (type, status and
-message), must be identical. The head cache is off here, so every head is really parsed.
+Seeded mutated requests, browser-like heads and heads generated from the grammar, each fed
+whole and in random pieces, go through ``RequestReceiver`` once with each build: the events,
+and the errors (type, status and message), must be identical. The head cache is off here, so
+every head is really parsed.
 """
 
 from __future__ import annotations
