@@ -1,4 +1,4 @@
-"""Fixtures that choose the build of the request-head parser (compiled or pure Python)."""
+"""Fixtures that choose the build of the head parser (compiled or pure Python)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ from blazeio_common.http import native, receive
 
 
 def use_build(monkeypatch: pytest.MonkeyPatch, build: str) -> None:
-    """Make ``RequestReceiver`` use the compiled parser or the pure-Python one, with an empty
+    """Make the receivers use the compiled head parser or the pure-Python one, with an empty
     head cache (so a head the other build parsed earlier is parsed again, not looked up)."""
     if build == "compiled":
         if native.parse_request_head is None:
             pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
         monkeypatch.setattr(receive, "native_parse_request_head", native.parse_request_head)
+        monkeypatch.setattr(receive, "native_parse_response_head", native.parse_response_head)
     else:
         monkeypatch.setattr(receive, "native_parse_request_head", None)
+        monkeypatch.setattr(receive, "native_parse_response_head", None)
     monkeypatch.setattr(receive, "_HEAD_CACHES", {})
 
 
 @pytest.fixture(params=["compiled", "pure"])
 def parser_build(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Runs a test once with each build of the request-head parser."""
+    """Runs a test once with each build of the head parser."""
     build: str = request.param
     use_build(monkeypatch, build)
     return build

@@ -1,9 +1,9 @@
-"""The compiled request-head parser against the pure-Python reference (``heads.py``).
+"""The compiled head parser against the pure-Python reference (``heads.py``).
 
-Seeded mutated requests, browser-like heads and heads generated from the grammar, each fed
-whole and in random pieces, go through ``RequestReceiver`` once with each build: the events,
-and the errors (type, status and message), must be identical. The head cache is off here, so
-every head is really parsed.
+Seeded mutated requests and responses, browser-like heads and heads generated from the
+grammar, each fed whole and in random pieces, go through the receivers once with each build:
+the events, and the errors (type, status and message), must be identical. The head cache is
+off here, so every head is really parsed.
 """
 
 from __future__ import annotations
@@ -13,11 +13,21 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from test_mutated_messages import REQUESTS, TIGHT
+from test_mutated_messages import REQUESTS, RESPONSES, TIGHT
 
-from blazeio_common.http import NEED_DATA, PAUSED, Data, Limits, ProtocolError, RequestReceiver, native, receive
+from blazeio_common.http import (
+    NEED_DATA,
+    PAUSED,
+    Data,
+    Limits,
+    ProtocolError,
+    RequestReceiver,
+    ResponseReceiver,
+    native,
+    receive,
+)
 
-from wire import _normalise, mutate
+from wire import Receiver, _normalise, mutate
 
 Outcome = list[tuple[Any, ...]]
 
@@ -35,9 +45,13 @@ BROWSER = (
 )
 
 
-def _run(build: str, limits: Limits, pieces: Iterable[bytes], eof: bool) -> Outcome:
-    receive.native_parse_request_head = native.parse_request_head if build == "compiled" else None
-    receiver = RequestReceiver(limits)
+def _run(build: str, limits: Limits, pieces: Iterable[bytes], eof: bool, method: str | None = None) -> Outcome:
+    """What a receiver makes of ``pieces``: a RequestReceiver, or a ResponseReceiver for a
+    request with ``method``."""
+    compiled = build == "compiled"
+    receive.native_parse_request_head = native.parse_request_head if compiled else None
+    receive.native_parse_response_head = native.parse_response_head if compiled else None
+    receiver: Receiver = RequestReceiver(limits) if method is None else ResponseReceiver(method, limits)
     out: Outcome = []
     try:
         for piece in [*pieces, None]:
@@ -91,18 +105,20 @@ def _pieces(rng: random.Random, data: bytes) -> list[bytes]:
 @pytest.fixture
 def both_builds(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Both builds available, no head cache; counts the heads the compiled parser took."""
-    compiled = native.parse_request_head
-    if compiled is None:
+    if not native.COMPILED:
         pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
-    taken = {"heads": 0}
+    taken = {"parse_request_head": 0, "parse_response_head": 0}
+    for name in taken:
+        compiled = getattr(native, name)
 
-    def counting(*args: Any) -> Any:
-        result = compiled(*args)
-        taken["heads"] += result is not None
-        return result
+        def counting(*args: Any, compiled: Any = compiled, name: str = name) -> Any:
+            result = compiled(*args)
+            taken[name] += result is not None
+            return result
 
-    monkeypatch.setattr(native, "parse_request_head", counting)
+        monkeypatch.setattr(native, name, counting)
     monkeypatch.setattr(receive, "native_parse_request_head", None)
+    monkeypatch.setattr(receive, "native_parse_response_head", None)
     monkeypatch.setattr(receive, "_HEAD_CACHEABLE", 0)  # every head parsed, none looked up
     return taken
 
@@ -129,4 +145,38 @@ def test_both_builds_give_identical_events_and_errors_for_mutated_requests(both_
         verdicts["rejected" if pure and pure[-1][0] == "error" else "read"] += 1
     # Both sides are reached: heads read (most by the compiled parser) and heads refused.
     assert verdicts["read"] > 400 and verdicts["rejected"] > 2000, verdicts
-    assert both_builds["heads"] > 1500, both_builds
+    assert both_builds["parse_request_head"] > 1500, both_builds
+
+
+def _valid_response_head(rng: random.Random) -> bytes:
+    reason = bytes(rng.choice(VALUE_BYTES) for _ in range(rng.randint(0, 20)))
+    line = b"HTTP/1.%d %03d" % (rng.choice([0, 1, 1, 2]), rng.choice([100, 101, 200, 204, 304, 404, 999]))
+    line += rng.choice([b"", b" ", b" " + reason, b" " + reason])
+    lines = [line]
+    for _ in range(rng.randint(0, 12)):
+        name = rng.choice([*NAMES, "Transfer-Encoding", "Connection"]).encode()
+        if name.lower() in (b"content-length", b"transfer-encoding", b"connection"):
+            value = rng.choice([b"0", b"5", b"chunked", b"close", b"keep-alive"])
+        else:
+            value = bytes(rng.choice(VALUE_BYTES) for _ in range(rng.randint(0, 30)))
+        lines.append(name + b":" + rng.choice(OWS) + value + rng.choice(OWS))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + rng.choice([b"", b"hello", b"5\r\nhello\r\n0\r\n\r\n"])
+
+
+def test_both_builds_give_identical_events_and_errors_for_mutated_responses(both_builds: dict[str, int]) -> None:
+    rng = random.Random(20261203)
+    verdicts = {"read": 0, "rejected": 0}
+    for _ in range(3000):
+        data = _valid_response_head(rng) if rng.random() < 0.3 else mutate(rng, rng.choice(RESPONSES))
+        if rng.random() < 0.3:
+            data += mutate(rng, rng.choice(RESPONSES))
+        limits = TIGHT if rng.random() < 0.3 else Limits()
+        method = rng.choice(["GET", "GET", "HEAD", "POST", "CONNECT"])
+        eof = rng.random() < 0.7
+        for pieces in ([data], _pieces(rng, data), _pieces(rng, data)):
+            pure = _run("pure", limits, pieces, eof, method)
+            compiled = _run("compiled", limits, pieces, eof, method)
+            assert compiled == pure, f"{data!r} in pieces {[len(p) for p in pieces]} after {method}"
+        verdicts["rejected" if pure and pure[-1][0] == "error" else "read"] += 1
+    assert verdicts["read"] > 400 and verdicts["rejected"] > 1000, verdicts
+    assert both_builds["parse_response_head"] > 1500, both_builds

@@ -1,4 +1,4 @@
-"""The compiled request-head parser on hostile sizes and random bytes: never a crash.
+"""The compiled head parser on hostile sizes and random bytes: never a crash.
 
 The product document's predecessor shipped a C parser that segfaulted on a long query string.
 Every case here also runs through the pure-Python parser, and both must agree.
@@ -11,7 +11,16 @@ import random
 import pytest
 from test_native_differential import _run
 
-from blazeio_common.http import Limits, ProtocolError, Request, RequestReceiver, native, receive
+from blazeio_common.http import (
+    Limits,
+    ProtocolError,
+    Request,
+    RequestReceiver,
+    Response,
+    ResponseReceiver,
+    native,
+    receive,
+)
 from blazeio_common.http.limits import DEFAULT_LIMITS
 
 HUGE = Limits(max_request_line=4 << 20, max_header_bytes=16 << 20, max_header_count=50_000)
@@ -22,6 +31,7 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     if native.parse_request_head is None:
         pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
     monkeypatch.setattr(receive, "native_parse_request_head", native.parse_request_head)
+    monkeypatch.setattr(receive, "native_parse_response_head", native.parse_response_head)
     monkeypatch.setattr(receive, "_HEAD_CACHEABLE", 0)
 
 
@@ -76,16 +86,19 @@ def test_names_at_the_edge_of_the_stack_buffer_are_lower_cased_exactly() -> None
 
 def test_random_bytes_and_any_scan_position_never_crash_the_compiled_parser() -> None:
     rng = random.Random(42)
-    alphabet = b"GET /HTTP1.0\r\n:\t \x00\x7f\x80\xffHost:aA-"
-    parse = native.parse_request_head
-    assert parse is not None
+    alphabet = b"GET /HTTP1.0\r\n:\t \x00\x7f\x80\xffHost:aA-200OK"
+    parsers = [native.parse_request_head, native.parse_response_head]
     for _ in range(20_000):
-        size = rng.choice((0, 1, 3, 4, 5, 20, 200, 3000))
+        size = rng.choice((0, 1, 3, 4, 5, 12, 16, 20, 200, 3000))
         data = bytes(rng.choice(alphabet) for _ in range(size))
+        if rng.random() < 0.3:
+            data = rng.choice((b"GET / HTTP/1.1\r\n", b"HTTP/1.1 200 ")) + data
         if rng.random() < 0.5:
             data += b"\r\n\r\n"
         scan = rng.choice((-(2**62), -1, 0, 1, 2, 3, size, size + 10, 2**62, 2**63 - 1))
         buf = bytearray(data)
+        parse = rng.choice(parsers)
+        assert parse is not None
         result = parse(buf, scan, DEFAULT_LIMITS)
         if result is None:
             assert buf == data  # left for the pure-Python path, untouched
@@ -95,3 +108,20 @@ def test_random_bytes_and_any_scan_position_never_crash_the_compiled_parser() ->
     for _ in range(3000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 120))) + b"\r\n\r\n"
         assert _run("compiled", DEFAULT_LIMITS, [data], True) == _run("pure", DEFAULT_LIMITS, [data], True)
+        data = b"HTTP/1.1 2" + data
+        assert _run("compiled", DEFAULT_LIMITS, [data], True, "GET") == _run(
+            "pure", DEFAULT_LIMITS, [data], True, "GET"
+        )
+
+
+def test_a_response_with_a_huge_reason_and_many_fields_is_read_exactly() -> None:
+    reason = "R \t" * 300_000
+    fields = "".join(f"X-F{i}: {i}\r\n" for i in range(20_000))
+    data = f"HTTP/1.1 200 {reason}\r\n{fields}Content-Length: 0\r\n\r\n".encode()
+    receiver = ResponseReceiver("GET", HUGE)
+    receiver.feed(data)
+    response = receiver.next_event()
+    assert type(response) is Response
+    assert response.reason == reason
+    assert len(response.headers.raw_items()) == 20_001
+    assert _run("compiled", HUGE, [data], True, "GET") == _run("pure", HUGE, [data], True, "GET")

@@ -1,9 +1,9 @@
 # cython: language_level=3, boundscheck=True, wraparound=False, cdivision=False
-"""The compiled twin of ``heads.py`` for request heads: one scan over the bytes, no Python
-object until the results.
+"""The compiled twin of ``heads.py``: one scan over a head's bytes, no Python object until the
+results.
 
-``parse_request_head`` accepts exactly the heads the pure-Python path accepts and returns
-what it would build; for anything else -- an incomplete head, a limit, a fault, a rare form
+``parse_request_head`` and ``parse_response_head`` accept exactly the heads the pure-Python
+path accepts and return what it would build; for anything else -- an incomplete head, a limit, a fault, a rare form
 such as ``HTTP/1.2`` -- it returns ``None`` and the caller runs the pure-Python path, which
 names the fault with the same exception and status. So the two builds cannot differ in their
 errors, and this file only has to be right about the heads it accepts (the differential
@@ -113,55 +113,14 @@ cdef Py_ssize_t _head_end(const unsigned char* p, Py_ssize_t n, Py_ssize_t start
     return -1
 
 
-def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
-    """Parse the complete request head at the start of ``buf`` and remove it from ``buf``.
-
-    Returns ``(method, target, version, headers)`` as ``heads.parse_request_line`` and
-    ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) when the head is incomplete
-    or anything about it is not plainly valid: the pure-Python path then decides.
-    ``scan`` is where a CRLF CRLF may start (the bytes before it were searched already).
-    """
-    cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
-    cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
-    cdef Py_ssize_t end = _head_end(p, n, scan)
-    if end < 0:
-        return None
-    cdef Py_ssize_t max_line = limits.max_request_line
-    cdef Py_ssize_t max_bytes = limits.max_header_bytes
-    cdef Py_ssize_t max_count = limits.max_header_count
-    cdef Py_ssize_t i = 0, start, line_end, name_end, value_start, value_end, k, count = 0
-    cdef str method, target, version, name, value, lower, old
-    # request-line = method SP request-target SP HTTP-version CRLF
-    while i < end and TCHAR[p[i]]:
-        i += 1
-    if i == 0 or i >= end or p[i] != 32:
-        return None
-    method = _method(p, i)
-    i += 1
-    start = i
-    while i < end and TARGET[p[i]]:
-        i += 1
-    if i == start or i + 10 > end or p[i] != 32:
-        return None
-    target = PyUnicode_DecodeLatin1(<const char*>p + start, i - start, NULL)
-    # i + 10 <= end: "SP HTTP/1.x CR LF" is in range
-    if not (p[i + 1] == b"H" and p[i + 2] == b"T" and p[i + 3] == b"T" and p[i + 4] == b"P"
-            and p[i + 5] == b"/" and p[i + 6] == b"1" and p[i + 7] == b"."
-            and p[i + 9] == 13 and p[i + 10] == 10):
-        return None
-    if p[i + 8] == b"1":
-        version = "1.1"
-    elif p[i + 8] == b"0":
-        version = "1.0"
-    else:
-        return None  # HTTP/1.2 and the like: the pure path answers them as 1.1
-    line_end = i + 9
-    if line_end > max_line or end - 4 + 2 - line_end > max_bytes:
-        return None
-    i = line_end + 2
+cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssize_t max_count):
+    """The field lines from ``p[i]`` to the empty line ending at ``end`` as ``Headers``, or
+    ``None`` for the pure path (``p[end - 2:end]`` is that empty line's CR LF)."""
+    cdef Py_ssize_t start, name_end, value_start, value_end, k, count = 0
+    cdef str name, value, lower, old
     items = []
     index = {}
-    # field-line = field-name ":" OWS field-value OWS CRLF; the head ends with the empty line
+    # field-line = field-name ":" OWS field-value OWS CRLF
     while i < end - 2:
         count += 1
         if count > max_count:
@@ -196,8 +155,106 @@ def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
         items.append((name, value))
         old = index.get(lower)
         index[lower] = value if old is None else f"{old}, {value}"
-    del buf[:end]
     headers = Headers.__new__(Headers)  # as Headers._trusted(items, index) builds it, without its call
     headers._items = items
     headers._index = index
+    return headers
+
+
+cdef inline bint _version(const unsigned char* p):
+    """``p[0:7]`` is ``HTTP/1.`` (the caller checked that the 8 bytes from p are in range)."""
+    return (p[0] == b"H" and p[1] == b"T" and p[2] == b"T" and p[3] == b"P" and p[4] == b"/"
+            and p[5] == b"1" and p[6] == b".")
+
+
+def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
+    """Parse the complete request head at the start of ``buf`` and remove it from ``buf``.
+
+    Returns ``(method, target, version, headers)`` as ``heads.parse_request_line`` and
+    ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) when the head is incomplete
+    or anything about it is not plainly valid: the pure-Python path then decides.
+    ``scan`` is where a CRLF CRLF may start (the bytes before it were searched already).
+    """
+    cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
+    cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
+    cdef Py_ssize_t end = _head_end(p, n, scan)
+    if end < 0:
+        return None
+    cdef Py_ssize_t i = 0, start, line_end
+    cdef str method, target, version
+    # request-line = method SP request-target SP HTTP-version CRLF
+    while i < end and TCHAR[p[i]]:
+        i += 1
+    if i == 0 or i >= end or p[i] != 32:
+        return None
+    method = _method(p, i)
+    i += 1
+    start = i
+    while i < end and TARGET[p[i]]:
+        i += 1
+    # "SP HTTP/1.x CR LF" must fit: p[i] .. p[i + 10], all below end
+    if i == start or i + 11 > end or p[i] != 32:
+        return None
+    if not (_version(p + i + 1) and p[i + 9] == 13 and p[i + 10] == 10):
+        return None
+    if p[i + 8] == b"1":
+        version = "1.1"
+    elif p[i + 8] == b"0":
+        version = "1.0"
+    else:
+        return None  # HTTP/1.2 and the like: the pure path answers them as 1.1
+    line_end = i + 9
+    if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
+        return None
+    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    if headers is None:
+        return None
+    target = PyUnicode_DecodeLatin1(<const char*>p + start, i - start, NULL)
+    del buf[:end]
     return method, target, version, headers
+
+
+def parse_response_head(bytearray buf, Py_ssize_t scan, limits):
+    """Parse the complete response head at the start of ``buf`` and remove it from ``buf``.
+
+    Returns ``(version, status_code, reason, headers)`` as ``heads.parse_status_line`` and
+    ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) for the pure-Python path.
+    """
+    cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
+    cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
+    cdef Py_ssize_t end = _head_end(p, n, scan)
+    # status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF; the shortest head,
+    # "HTTP/1.1 200" CRLF CRLF, has 16 bytes: p[0] .. p[11] are in range below.
+    if end < 16:
+        return None
+    cdef Py_ssize_t i, line_end
+    cdef str version, reason
+    if not (_version(p) and p[8] == 32):
+        return None
+    if p[7] == b"1":
+        version = "1.1"
+    elif p[7] == b"0":
+        version = "1.0"
+    else:
+        return None
+    for i in range(9, 12):
+        if not (48 <= p[i] <= 57):
+            return None
+    status_code = (p[9] - 48) * 100 + (p[10] - 48) * 10 + (p[11] - 48)
+    # The reason: any bytes but CTLs (HTAB allowed) up to CR LF, after one SP; or none at all.
+    i = 12
+    if p[i] == 32:
+        i += 1
+        while i < end and VALUE[p[i]]:
+            i += 1
+    if i + 1 >= end or p[i] != 13 or p[i + 1] != 10:
+        return None
+    line_end = i
+    if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
+        return None
+    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    if headers is None:
+        return None
+    reason = PyUnicode_DecodeLatin1(<const char*>p + 13, line_end - 13, NULL) if line_end > 12 else ""
+    del buf[:end]
+    return version, status_code, reason, headers
