@@ -1,6 +1,6 @@
 """Instructions per request on the socketless paths, counted by valgrind: noise-free A/B.
 
-    hatch run bench:instructions [--requests 2000] [server|server-ids|server-pipelined|client|parse-unique ...]
+    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|parse-unique ...]
 
 Times on this machine swing by several percent from run to run; an instruction count does not
 (the same code gives the same count to within 0.1%, whatever else the machine is doing). Each
@@ -26,6 +26,10 @@ PATHS = {
     "server": ["server_path.py"],
     "server-ids": ["server_path.py", "--unique-heads"],
     "server-pipelined": ["server_path.py", "--pipelined", "16"],
+    "server-prepare": ["server_path.py", "--handler", "prepare-write"],
+    "server-chunked": ["server_path.py", "--handler", "chunked"],
+    "server-sse": ["server_path.py", "--handler", "sse"],
+    "server-static": ["server_path.py", "--handler", "static"],
     "client": ["client_path.py"],
     # One browser request head that never repeats, through RequestReceiver: the compiled parser,
     # the pure-Python one, and httptools with Blazeio's rules on top (bench/parse_heads.py).

@@ -1,19 +1,25 @@
 """Python cost of one request through the server, without sockets (a recording transport).
 
-    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads] [--static]
+    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads]
+        [--handler text|prepare-write|chunked|sse|static]
 
 Feeds a typical keep-alive GET to ``BlazeioProtocol.data_received`` and runs the loop
 until the response was written; prints microseconds per request. Uses uvloop when
 installed. Not a substitute for wrk (no syscalls), but a stable profile target.
 ``--unique-heads`` adds an ``X-Request-Id`` that differs on every request, so no head
 is ever served from the receiver's head cache (what a client with request ids costs).
-``--static`` asks a StaticServer for a 1 KiB file instead (its per-request stat included).
+``--handler`` picks how the 13-byte answer is written: ``text`` (``Deliver.text``, the default),
+``prepare-write`` (``prepare`` with Content-Type and Content-Length, then one ``write``), ``chunked``
+(a chunked ``prepare``, one ``write``, ``eof``), ``sse`` (an event-stream ``prepare``, one
+``send_event``, ``eof``) or ``static`` (a StaticServer's 1 KiB file, its per-request stat included;
+``--static`` is the same).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import tempfile
 import time
@@ -60,17 +66,49 @@ class RecordingTransport(asyncio.Transport):
         pass
 
 
-async def main(requests: int, pipelined: int, unique: bool, static_root: str | None) -> float:
+HANDLERS = ("text", "prepare-write", "chunked", "sse", "static")
+
+
+def add_handler(web: io.App, handler: str) -> None:
+    """The route ``/plaintext`` answering "Hello, World!" the way ``handler`` names."""
+    if handler == "prepare-write":
+
+        @web.add_route
+        async def _plaintext(r: io.BlazeioProtocol) -> None:
+            await r.prepare({"Content-Type": "text/plain", "Content-Length": "13"}, 200)
+            await r.write(b"Hello, World!")
+
+    elif handler == "chunked":
+
+        @web.add_route
+        async def _plaintext(r: io.BlazeioProtocol) -> None:
+            await r.prepare({"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, 200)
+            await r.write(b"Hello, World!")
+            await r.eof()
+
+    elif handler == "sse":
+
+        @web.add_route
+        async def _plaintext(r: io.BlazeioProtocol) -> None:
+            await r.prepare({"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, 200)
+            await r.send_event("Hello, World!")
+            await r.eof()
+
+    else:
+
+        @web.add_route
+        async def _plaintext(r: io.BlazeioProtocol) -> None:
+            await io.Deliver.text("Hello, World!")
+
+
+async def main(requests: int, pipelined: int, unique: bool, static_root: str | None, handler: str = "text") -> float:
     web = io.App("127.0.0.1", 0)
     request = REQUEST
     if static_root is not None:
         web.attach(io.StaticServer("/", static_root, 1024 * 1024, "page", "index.html"))
         request = REQUEST.replace(b"/plaintext", b"/1KiB.bin")
     else:
-
-        @web.add_route
-        async def _plaintext(r: io.BlazeioProtocol) -> None:
-            await io.Deliver.text("Hello, World!")
+        add_handler(web, handler)
 
     protocol = io.BlazeioProtocol(web)
     transport = RecordingTransport()
@@ -85,6 +123,12 @@ async def main(requests: int, pipelined: int, unique: bool, static_root: str | N
         protocol.data_received(payload)
         await asyncio.sleep(0)
         await asyncio.sleep(0)
+    # The start-up heap (imports, the warm-up) out of the collector's sight: otherwise whether a
+    # full collection over it falls into a run of N or of 2N requests swings an instruction
+    # count by tens of thousands per request (bench/instructions.py). Per-request garbage is
+    # still collected as usual.
+    gc.collect()
+    gc.freeze()
     start = time.perf_counter()
     target = transport.written
     for payload in payloads[:rounds]:
@@ -102,12 +146,13 @@ if __name__ == "__main__":
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--pipelined", type=int, default=1)
     ap.add_argument("--unique-heads", action="store_true")
-    ap.add_argument("--static", action="store_true")
+    ap.add_argument("--static", action="store_true", help="the same as --handler static")
+    ap.add_argument("--handler", choices=HANDLERS, default="text")
     args = ap.parse_args()
     root = None
-    if args.static:
+    if args.static or args.handler == "static":
         root = tempfile.mkdtemp()
         Path(root, "1KiB.bin").write_bytes(os.urandom(1024))
     loop = io.ioConf.loop
-    cost = loop.run_until_complete(main(args.requests, args.pipelined, args.unique_heads, root))
+    cost = loop.run_until_complete(main(args.requests, args.pipelined, args.unique_heads, root, args.handler))
     print(f"{cost:.2f} us/request")

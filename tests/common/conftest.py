@@ -8,8 +8,8 @@ from blazeio_common.http import native, receive
 
 
 def use_build(monkeypatch: pytest.MonkeyPatch, build: str) -> None:
-    """Make the receivers use the compiled head parser or the pure-Python one, with an empty
-    head cache (so a head the other build parsed earlier is parsed again, not looked up)."""
+    """Make the receivers use the compiled head parser or the pure-Python one. (A receiver made
+    without ``heads=`` owns an empty head cache, so the other build's heads are never looked up.)"""
     if build == "compiled":
         if native.parse_request_head is None:
             pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
@@ -18,7 +18,6 @@ def use_build(monkeypatch: pytest.MonkeyPatch, build: str) -> None:
     else:
         monkeypatch.setattr(receive, "native_parse_request_head", None)
         monkeypatch.setattr(receive, "native_parse_response_head", None)
-    monkeypatch.setattr(receive, "_HEAD_CACHES", {})
 
 
 @pytest.fixture(params=["compiled", "pure"])

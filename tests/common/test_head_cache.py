@@ -1,7 +1,7 @@
 """The request-head cache: a repeated head must parse exactly as the first time did.
 
-Each test uses its own ``Limits`` value, so its first head is a cache miss and the
-repeats are hits (caches are per limits).
+Receivers that share a ``HeadCache`` (as an App's connections do) share what it learned; each
+test makes its own, so its first head is a cache miss and the repeats are hits.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from blazeio_common.http import (
     PAUSED,
     Data,
     EndOfMessage,
+    HeadCache,
     InformationalResponse,
     Limits,
     Request,
@@ -86,12 +87,13 @@ def test_copying_an_event_keeps_its_class_and_fields_and_is_its_own_object() -> 
 
 def test_a_cached_head_gives_the_same_request_split_or_whole() -> None:
     head = b"GET /p?q=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
-    limits = Limits(max_header_count=92)
-    first = outcome(lambda: RequestReceiver(limits), head)  # populates the cache
+    limits, cache = Limits(max_header_count=92), HeadCache()
+    first = outcome(lambda: RequestReceiver(limits, cache), head)  # populates the cache
     assert first[0] == ("request", "GET", "/p?q=1", "1.1",
                         [("Host", "a"), ("Accept", "*/*"), ("Accept", "text/html"), ("Connection", "close")],
                         False, 0, False, False)  # fmt: skip
-    assert outcome(lambda: RequestReceiver(limits), head) == first
+    assert outcome(lambda: RequestReceiver(limits, cache), head) == first
+    assert len(cache.table("request", limits)) == 1  # the second was a hit
 
 
 def test_changing_a_request_s_headers_does_not_change_the_next_one() -> None:
@@ -108,10 +110,10 @@ def test_changing_a_request_s_headers_does_not_change_the_next_one() -> None:
 def test_a_repeated_head_arriving_in_pieces_is_recognised_only_when_whole() -> None:
     # The connection's last head is matched by comparison: a beginning of it is not a match,
     # and what follows it in the buffer belongs to the body or the next request.
-    limits = Limits(max_header_count=90)
+    limits, cache = Limits(max_header_count=90), HeadCache()
     head = b"POST /r HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"
     for cut in range(1, len(head) + 3):
-        receiver = RequestReceiver(limits)
+        receiver = RequestReceiver(limits, cache)
         _requests(receiver, head + b"one" + head + b"two")  # the second is served from the cache
         data = head + b"abc" + b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n"
         receiver.feed(data[:cut])
@@ -141,11 +143,11 @@ def test_a_repeated_head_arriving_in_pieces_is_recognised_only_when_whole() -> N
 def test_a_head_ended_with_bare_lf_after_cached_heads_is_refused_at_once() -> None:
     # A connection whose heads come from the cache: the same head with bare LFs is no hit, and
     # is refused as soon as it ends, however it arrives -- no EOF, no CRLF CRLF needed.
-    limits = Limits(max_header_count=89)
+    limits, cache = Limits(max_header_count=89), HeadCache()
     head = b"GET /r HTTP/1.1\r\nHost: a\r\n\r\n"
 
     def warm() -> RequestReceiver:
-        receiver = RequestReceiver(limits)
+        receiver = RequestReceiver(limits, cache)
         _requests(receiver, head + head)  # the second is served from the cache
         return receiver
 
@@ -156,8 +158,9 @@ def test_a_head_ended_with_bare_lf_after_cached_heads_is_refused_at_once() -> No
 
 def test_a_head_accepted_under_loose_limits_is_still_rejected_under_strict_ones() -> None:
     head = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
-    assert outcome(lambda: RequestReceiver(Limits(max_header_count=94)), head)[0][0] == "request"
-    assert error_status(lambda: RequestReceiver(Limits(max_header_count=3)), head) == 431
+    cache = HeadCache()  # one owner's cache, two limits: a verdict never crosses limits
+    assert outcome(lambda: RequestReceiver(Limits(max_header_count=94), cache), head)[0][0] == "request"
+    assert error_status(lambda: RequestReceiver(Limits(max_header_count=3), cache), head) == 431
 
 
 def test_a_request_line_seen_before_is_still_judged_by_each_receiver_s_line_limit() -> None:
@@ -170,13 +173,41 @@ def test_a_request_line_seen_before_is_still_judged_by_each_receiver_s_line_limi
 
 def test_the_cache_stays_bounded_under_ever_new_heads() -> None:
     # Many connections, each with a head never seen before (one miss each, so all are stored).
-    limits = Limits(max_header_count=95)
+    limits, cache = Limits(max_header_count=95), HeadCache(64)
     sizes = []
-    for i in range(receive._HEAD_CACHE_MAX * 2 + 5):
-        ((request, _),) = _requests(RequestReceiver(limits), b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
+    for i in range(64 * 2 + 5):
+        ((request, _),) = _requests(RequestReceiver(limits, cache), b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
         assert request.target == f"/{i}"
-        sizes.append(len(receive._HEAD_CACHES["request", limits]))
-    assert max(sizes) == receive._HEAD_CACHE_MAX
+        sizes.append(len(cache.table("request", limits)))
+    assert max(sizes) == 64
+
+
+def test_a_head_cache_of_size_zero_keeps_nothing_and_parses_every_head(
+    monkeypatch: pytest.MonkeyPatch, pure_parser: None
+) -> None:
+    parsed: list[int] = []
+    parse_fields = receive.parse_fields
+
+    def counting(*args: Any) -> Any:
+        parsed.append(1)
+        return parse_fields(*args)
+
+    monkeypatch.setattr(receive, "parse_fields", counting)
+    limits, cache = Limits(), HeadCache(0)
+    receiver = RequestReceiver(limits, cache)
+    got = [r.target for r, _ in _requests(receiver, b"GET /r HTTP/1.1\r\nHost: a\r\n\r\n" * 5)]
+    assert got == ["/r"] * 5
+    assert len(parsed) == 5
+    assert not cache.table("request", limits)
+
+
+def test_receivers_of_two_owners_share_nothing() -> None:
+    limits, mine, theirs = Limits(), HeadCache(), HeadCache()
+    head = b"GET /r HTTP/1.1\r\nHost: a\r\n\r\n"
+    _requests(RequestReceiver(limits, mine), head)
+    _requests(RequestReceiver(limits), head)  # no owner: a cache of its own
+    assert len(mine.table("request", limits)) == 1
+    assert not theirs.table("request", limits)
 
 
 def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None:

@@ -32,7 +32,6 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
     monkeypatch.setattr(receive, "native_parse_request_head", native.parse_request_head)
     monkeypatch.setattr(receive, "native_parse_response_head", native.parse_response_head)
-    monkeypatch.setattr(receive, "_HEAD_CACHEABLE", 0)
 
 
 def _request(data: bytes, limits: Limits) -> Request:

@@ -111,3 +111,46 @@ async def until(predicate: Callable[[], bool], within: float = TIMEOUT) -> None:
 
 async def read_until(reader: asyncio.StreamReader, marker: bytes) -> bytes:
     return await asyncio.wait_for(reader.readuntil(marker), TIMEOUT)
+
+
+class RecordingTransport(asyncio.Transport):
+    """A transport that keeps every ``write`` (uvicorn's way to test a protocol without sockets)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.wrote = asyncio.Event()
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+        self.wrote.set()
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return ("127.0.0.1", 5555) if name == "peername" else default
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def connect_recording(web: io.App) -> tuple[asyncio.Protocol, RecordingTransport]:
+    """A server connection of ``web`` on a recording transport: feed it with ``data_received``."""
+    connection = io.BlazeioProtocol(web)
+    transport = RecordingTransport()
+    connection.connection_made(transport)
+    return connection, transport

@@ -26,11 +26,14 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from blazeio_common import BlazeioException, SharpEvent, ioConf, plog
+from blazeio_common.http import HeadCache
 from blazeio_server.__about__ import __version__
 from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.response_heads import HeadShapes
 from blazeio_server.routing import Router, check_method
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
+from blazeio_server.writing import ResponseLines
 from blazeio_server.zerocopy import SendfilePool
 
 __all__ = ["App", "StartupError"]
@@ -77,6 +80,11 @@ class App(Router):
         self.methods.update(check_method(method) for method in extra)
         self.connections: set[BlazeioProtocol] = set()
         self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
+        # This App's memos (no other App sees them): parsed request heads (see
+        # blazeio_common.http.head_cache) and prepare()'s header shapes (see response_heads).
+        self.head_cache = HeadCache(self.settings.head_cache_size)
+        self.head_shapes = HeadShapes(self.settings, self.settings.header_shape_cache_size)
+        self.response_lines = ResponseLines()  # Content-Type / Content-Length lines (see writing)
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []
@@ -263,7 +271,7 @@ class App(Router):
     def _force_close(self) -> None:
         for connection in list(self.connections):
             connection.abort_connection()
-            task = connection._task
+            task = connection.serve_task
             if task is not None:
                 task.cancel()
 
@@ -274,14 +282,13 @@ class App(Router):
         server.close()  # stop accepting
         in_flight = []
         for connection in list(self.connections):
-            idle = not connection._handler_running and connection.receiver.buffered == 0
-            if idle and connection._served:
+            if connection.idle_between_requests:
                 connection.close()  # idle keep-alive connections go at once
             else:
                 connection.keep_alive = False  # in flight: the response says Connection: close
                 in_flight.append(connection)
-        closing = [c._task for c in self.connections if c._task is not None and c not in in_flight]
-        tasks = [c._task for c in in_flight if c._task is not None]
+        closing = [t for c in self.connections if (t := c.serve_task) is not None and c not in in_flight]
+        tasks = [t for c in in_flight if (t := c.serve_task) is not None]
         if tasks:
             await plog.yellow(
                 "Shutdown",

@@ -177,7 +177,9 @@ class RequestHelpers(ResponseWriting):
                 for key, item in value.items()
                 if type(key) is str and not any(key in vars(cls) for cls in classes)
             }
-        setattr(self, "__dict__", attributes)  # noqa: B010
+        instance = vars(self)  # filled in place: the connection keeps a reference to it
+        instance.clear()
+        instance.update(attributes)
 
 
 def client_address(peer_host: str, headers: Headers, trusted: frozenset[str]) -> str:

@@ -44,6 +44,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
     __slots__ = (
         "__dict__",  # only used by r.store (see RequestHelpers.store)
         "__weakref__",
+        "_attrs",
         "_deadline",
         "_handler_running",
         "_served",
@@ -68,13 +69,18 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self.app = app
         self.settings = app.settings
         self.loop = asyncio.get_running_loop()
-        self.receiver = RequestReceiver(self.settings.limits)
+        self.receiver = RequestReceiver(self.settings.limits, app.head_cache)
         self._closed = False
         self._reading_paused = False
         self._write_paused = False
         self._data_waiters: list[asyncio.Future[None]] = []
         self._cork = None
         self._cork_size = 0
+        self._head_cork = False
+        self._flush_soon = self._uncork
+        self._head_shapes = app.head_shapes
+        self._content_types = app.response_lines.content_types
+        self._length_lines = app.response_lines.lengths
         self._sendfile_pool = app.sendfile_pool
         self._drain_waiter: asyncio.Future[None] | None = None
         self._body_waiter: asyncio.Future[None] | None = None
@@ -85,6 +91,9 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._served = 0
         self.cancel_on_disconnect = True
         self._store = None
+        # The instance dict, held in a slot: reading a slot is cheaper than r.__dict__ on every
+        # request. The dict is never replaced (the store setter fills it in place).
+        self._attrs: dict[str, Any] = self.__dict__
         self.ip_host = self.peer_host = ""
         self.ip_port = 0
         # time.monotonic_ns() when bytes last arrived on this connection: every request read
@@ -127,7 +136,10 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         self._sse = False
         self.status = 0
         if self._store is not None:
-            self.store = None
+            self._store = None
+        extra = self._attrs  # r.store keys, and attributes a handler set on r itself
+        if extra:
+            extra.clear()  # none of them belongs to the next request
         self._params = None
         self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
         self._uploads = None
@@ -139,7 +151,7 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         # uvloop's transports do not subclass asyncio.Transport, but have its interface.
         transport = cast(asyncio.Transport, transport)
         self.transport = transport
-        self._write = transport.write
+        self._write = self._transport_write = transport.write
         transport.set_write_buffer_limits(self.settings.write_high_water, self.settings.write_low_water)
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
@@ -427,6 +439,16 @@ class BlazeioProtocol(asyncio.Protocol, RequestHelpers):
         """Drop the connection at once (no graceful close)."""
         if not self._closed:
             self.transport.abort()
+
+    @property
+    def serve_task(self) -> asyncio.Task[None] | None:
+        """The task serving this connection (``None`` if it was refused at once)."""
+        return self._task
+
+    @property
+    def idle_between_requests(self) -> bool:
+        """True when the connection has answered a request and waits for the next, none begun."""
+        return not self._handler_running and self.receiver.buffered == 0 and self._served > 0
 
     @property
     def is_alive(self) -> bool:

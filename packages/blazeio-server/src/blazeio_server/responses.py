@@ -7,16 +7,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from blazeio_common import BlazeioException, ModuleError, dumps, url_encode
+from blazeio_server.awaitables import DONE
 
 if TYPE_CHECKING:
     from blazeio_server.protocol import BlazeioProtocol
 
-__all__ = ["Abort", "Ctypes", "Deliver", "current_request"]
+__all__ = ["DONE", "Abort", "Ctypes", "Deliver", "current_request"]
 
 current_request: ContextVar[BlazeioProtocol] = ContextVar("blazeio_current_request")
 
@@ -76,23 +77,6 @@ def _body(data: Any, indent: int) -> bytes:
     return dumps(data, indent=indent).encode()
 
 
-class _Done:
-    """An awaitable that is already complete (no coroutine object per response).
-
-    Handlers that answer synchronously return ``DONE`` (or the request's drain when the
-    transport is paused) from a plain ``def``; the server awaits whatever they return.
-    """
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        # An empty iterator: no frame. (Not typing.cast: that is a call per response.)
-        return iter(())  # type: ignore[return-value]
-
-
-DONE = _Done()
-
-
 class _Deliver:
     """``await io.Deliver.json(data, status=200, headers=None)`` and friends.
 
@@ -129,8 +113,7 @@ class _Deliver:
             except LookupError:
                 raise ModuleError("no current request: call this from a handler, or pass r") from None
         body = data.encode() if type(data) is str else _body(data, indent)
-        r._respond(status, headers, body, content_type_override or content_type)
-        return r._drain() if r._write_paused else DONE
+        return r.send_whole(status, headers, body, content_type_override or content_type)
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
         await self._send(TEXT, args, **kwargs)

@@ -307,7 +307,7 @@ class Router:
             group = scope[-1]
             if group.handle_all and path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
                 await scoped(group._handle_all_chain, scope)(r)
-                if r._prepared:
+                if r.prepared:
                     return
                 break  # only the innermost group's chain; then the app's own
         if not self.handle_all:
@@ -317,5 +317,5 @@ class Router:
     async def _handle_all_chain(self, r: BlazeioProtocol) -> None:
         for handle in self.handle_all:
             await handle(r)
-            if r._prepared:
+            if r.prepared:
                 break

@@ -51,6 +51,10 @@ class ServerSettings:
       method (``add_route``, handle-all middleware) are given, e.g. ``{"PROPFIND"}``. Methods are
       case-sensitive; any other is answered 501 (or 405 where the path has routes by method).
       A method given to ``add_method_route`` needs no entry here.
+    - ``head_cache_size``: request heads (up to 1 KiB) this App remembers parsed, so a head a
+      client repeats byte for byte is not parsed again; 0 turns the cache off. Each App has its own;
+    - ``header_shape_cache_size``: header mappings given to ``prepare()`` whose framing and
+      validated lines this App remembers; 0 turns it off.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -78,6 +82,8 @@ class ServerSettings:
     compress_min_size: int = 1024
     max_decoded_size: int = 1 << 30
     sendfile_threads: int = 32
+    head_cache_size: int = 256
+    header_shape_cache_size: int = 256
     extra_methods: Collection[str] = frozenset()
 
     @property

@@ -202,8 +202,7 @@ class StaticServer:
         hit = self._plain_hit(r, file, stat)
         if hit is None:
             return self._serve(r, file)
-        r._respond(200, hit[1], hit[0])
-        return r._drain() if r._write_paused else DONE
+        return r.send_whole(200, hit[1], hit[0])
 
     def _sibling(self, r: BlazeioProtocol, file: str) -> tuple[str, str] | None:
         """A precompressed ``file.br`` / ``file.gz`` the client accepts, as (path, coding)."""

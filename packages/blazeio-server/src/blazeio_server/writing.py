@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, BinaryIO
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
@@ -23,20 +23,30 @@ from blazeio_common.http import (
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import Encoder
-from blazeio_common.http.writers import BodyWriter
+from blazeio_common.http.framing import CHUNKED, CONTENT_LENGTH, NO_BODY
+from blazeio_common.http.send_framing import send_framing
+from blazeio_common.http.writers import BodyWriter, NoBodyWriter
+from blazeio_server.awaitables import DONE
 from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
+from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
+from blazeio_server.response_heads import HeadShapes
 from blazeio_server.zerocopy import SendfileJob, SendfilePool
 
-__all__ = ["ResponseWriting"]
+__all__ = ["ResponseLines", "ResponseWriting"]
 
 # Response header fields: a mapping, field lines already serialised, or none.
 _Fields = Mapping[str, Any] | bytes | None
 
 _CLOSE = b"Connection: close\r\n"
+_CHUNKED = b"Transfer-Encoding: chunked\r\n"
+_NO_BODY = NoBodyWriter()  # holds no state: one for every response without content
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
+# Body pieces at least this large are handed to the transport as they are rather than joined
+# with a held head (joining copies; for a large body the copy costs more than a second write).
+_NO_COPY = 16 * 1024
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 # RFC 6265 §4.1.1: cookie-name is a token; cookie-octet excludes CTLs, whitespace, DQUOTE, comma, semicolon, backslash.
 _COOKIE_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
@@ -50,8 +60,16 @@ def _sse_frame(data: Any) -> bytes:
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if raw.startswith(_SSE_FIELDS):
         return raw if raw.endswith(b"\n\n") else raw.rstrip(b"\n") + b"\n\n"
-    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    # HTML §9.2.6: a line ends at CRLF, LF or CR -- a lone CR must not start a field of its own.
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
     return b"".join(b"data: " + line + b"\n" for line in lines) + b"\n"
+
+
+def _lines(text: str) -> list[str]:
+    # HTML §9.2.6: "Lines must be separated by either a U+000D CARRIAGE RETURN U+000A LINE FEED
+    # (CRLF) character pair, a single U+000A LINE FEED (LF) character, or a single U+000D
+    # CARRIAGE RETURN (CR) character": a lone CR in data must not start a field of its own.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _one_line(value: str) -> str:
@@ -68,38 +86,32 @@ async def _one_shot(coding: str, data: bytes) -> bytes:
     return run() if len(data) < 64 * 1024 else await asyncio.to_thread(run)
 
 
-class _NoBodyWriter:
-    """HEAD, 1xx, 204, 304: the head says what the body would be; the bytes never go out."""
-
-    __slots__ = ()
-
-    def send(self, data: bytes | bytearray | memoryview, write: Callable[..., object]) -> None:
-        return None
-
-    def finish(self, write: Callable[..., object]) -> None:
-        return None
+def content_type_line(table: dict[str, bytes], content_type: str) -> bytes:
+    """The Content-Type line missing from ``table`` (a ``ResponseLines`` table), built and kept."""
+    return remember(table, content_type, serialise_fields({"Content-Type": content_type}), 64)
 
 
-# Serialised Content-Type and Content-Length lines: an app answers a few types and, for an
-# API, a few small sizes again and again. Callers look a line up themselves (no call per
-# response) and call the builders below only on a miss.
-_CONTENT_TYPES: dict[str, bytes] = {}
-_CONTENT_TYPES_MAX = 64
-_LENGTH_LINES: dict[int, bytes] = {}
-_LENGTH_LINES_MAX = 4096
-
-
-def _content_type_line(content_type: str) -> bytes:
-    """The Content-Type line missing from ``_CONTENT_TYPES``, built and remembered."""
-    return remember(_CONTENT_TYPES, content_type, serialise_fields({"Content-Type": content_type}), _CONTENT_TYPES_MAX)
-
-
-def _length_line(length: int) -> bytes:
-    """The Content-Length line missing from ``_LENGTH_LINES``, built (and remembered when small)."""
+def length_line(table: dict[int, bytes], length: int) -> bytes:
+    """The Content-Length line missing from ``table``, built (and kept when small)."""
     line = b"Content-Length: %d\r\n" % length
     if length < 1 << 16:
-        remember(_LENGTH_LINES, length, line, _LENGTH_LINES_MAX)
+        remember(table, length, line, 4096)
     return line
+
+
+class ResponseLines:
+    """Serialised Content-Type and Content-Length lines, owned by one ``App``.
+
+    An app answers a few types and, for an API, a few small sizes again and again: a dict
+    lookup replaces the validation and formatting (``bench:instructions server``). Callers
+    look a line up themselves (no call per response) and call the builders above on a miss.
+    """
+
+    __slots__ = ("content_types", "lengths")
+
+    def __init__(self) -> None:
+        self.content_types: dict[str, bytes] = {}
+        self.lengths: dict[int, bytes] = {}
 
 
 def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str | None:
@@ -124,16 +136,22 @@ class ResponseWriting(BodyReading):
     """Everything that writes to the client (the layer above ``BodyReading``)."""
 
     __slots__ = (
+        "_content_types",
         "_continue_sent",
         "_cork",
         "_cork_size",
         "_drain_waiter",
         "_encoder",
         "_eof_sent",
+        "_flush_soon",
+        "_head_cork",
+        "_head_shapes",
+        "_length_lines",
         "_prepared",
         "_sendfile_pool",
         "_sse",
         "_staged",
+        "_transport_write",
         "_write",
         "_write_paused",
         "_writer",
@@ -147,7 +165,7 @@ class ResponseWriting(BodyReading):
     status: int
     _prepared: bool
     _eof_sent: bool
-    _writer: BodyWriter | _NoBodyWriter | None
+    _writer: BodyWriter | None
     _sse: bool
     _write: Callable[[bytes | bytearray | memoryview], object]
     _write_paused: bool
@@ -157,6 +175,14 @@ class ResponseWriting(BodyReading):
     _encoder: Encoder | None
     _cork: list[bytes] | None
     _cork_size: int
+    _head_cork: bool
+    # Bound once per connection (no bound method made per response): the transport's write,
+    # and the end-of-turn flush a cork schedules.
+    _transport_write: Callable[[bytes | bytearray | memoryview], object]
+    _flush_soon: Callable[[], None]
+    _head_shapes: HeadShapes
+    _content_types: dict[str, bytes]  # the App's ResponseLines tables
+    _length_lines: dict[int, bytes]
     _sendfile_pool: SendfilePool
 
     def set_cookie(
@@ -227,30 +253,26 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
             raise ClientDisconnected("the client went away")
-        fields = dict(headers) if headers else {}
-        content_length: int | None = None
-        chunked = sse = False
-        coding: str | None = None
-        media: str | None = None
-        for name in list(fields):
-            key = name.lower()
-            if key == "content-encoding":
-                coding = str(fields[name]).strip().lower()
-            elif key == "content-length":
-                content_length = int(fields[name])
-            elif key == "transfer-encoding":
-                chunked = str(fields[name]).strip().lower() == "chunked"
-                if not chunked:
-                    raise LocalProtocolError("only Transfer-Encoding: chunked can be sent")
-            elif key == "content-type":
-                media = str(fields[name])
-                sse = media.split(";", 1)[0].strip().lower() == "text/event-stream"
-            elif key in ("connection", "date") or (key == "server" and self.settings.server_header is not None):
-                del fields[name]  # framing-related and automatic headers are ours to write
+        # The framing facts and validated lines of this header mapping, usually from the App's memo.
+        if headers:
+            try:
+                key: tuple[tuple[str, Any], ...] | None = tuple(headers.items())
+                shape = self._head_shapes.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable value (a list of lines): never memoised
+                key = shape = None
+            if shape is None:
+                shape = self._head_shapes.learn(key, headers)
+        else:
+            shape = EMPTY_SHAPE
+        content_length, chunked, sse, coding, media, lines, shape_fields, framing = shape
+        # The field lines: the shape's own unless this response changes its fields.
+        fields: dict[str, Any] | None = None
+        added = b""
         no_body = self.method == "HEAD" or status < 200 or status in (204, 304)
         self._encoder = None
         if coding is None and content_length is None and self.settings.compress and compressible(media):
             # Streaming compression: one compressor for the whole response (never per write).
+            fields = dict(shape_fields)
             coding = choose_encoding(self.headers.get("accept-encoding"))
             if coding is not None:
                 fields["Content-Encoding"] = coding
@@ -258,33 +280,37 @@ class ResponseWriting(BodyReading):
         if coding in ("gzip", "br", "deflate") and not no_body and encode and content_length is None:
             self._encoder = get_encoder(coding)
             if not chunked and self.version == "1.1":
-                fields["Transfer-Encoding"] = "chunked"
+                added = _CHUNKED
                 chunked = True
         if sse and content_length is None and not chunked and self.version == "1.1":
-            fields["Transfer-Encoding"] = "chunked"
+            added = _CHUNKED
             chunked = True
-        writer: BodyWriter | _NoBodyWriter
-        if no_body:
-            writer = _NoBodyWriter()
-        elif chunked:
-            if content_length is not None:
-                raise LocalProtocolError("Content-Length and Transfer-Encoding: chunked together")
-            if self.version == "1.0":
-                # An HTTP/1.0 client cannot read chunked framing: send raw bytes and close.
-                fields = {k: v for k, v in fields.items() if k.lower() != "transfer-encoding"}
-                self.keep_alive = False
-                writer = UntilCloseWriter()
-            else:
-                writer = ChunkedWriter()
-        elif content_length is not None:
-            writer = ContentLengthWriter(content_length)
+        # The framing, as blazeio_common.http decides it for any message we send: remembered
+        # with the header shape for the common response (a call less), else asked now.
+        if framing is None or added or status != 200 or self.method == "HEAD" or self.version != "1.1":
+            framing = send_framing(content_length, chunked, self.version, self.method, status)
+        writer: BodyWriter
+        if framing is CONTENT_LENGTH:
+            writer = ContentLengthWriter(content_length)  # type: ignore[arg-type]  # set for this framing
+        elif framing is CHUNKED:
+            writer = ChunkedWriter()
+        elif framing is NO_BODY:
+            writer = _NO_BODY
         else:
+            if chunked:
+                # HTTP/1.0: no chunked framing on the wire, and no Transfer-Encoding line either.
+                fields = {k: v for k, v in (fields or shape_fields).items() if k.lower() != "transfer-encoding"}
+                added = b""
             self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
             writer = UntilCloseWriter()
-        staged = serialise_fields(self._staged) if self._staged else b""
-        head = (
-            self._common_head(status, reason) + self._connection_header() + staged + serialise_fields(fields) + b"\r\n"
-        )
+        if fields is not None:
+            lines = serialise_fields(fields)
+        if self._staged:
+            lines = serialise_fields(self._staged) + lines
+        start = head_prefix(status, self.settings) if reason is None else self._common_head(status, reason)
+        if not self.keep_alive or self.version == "1.0":
+            start += self._connection_header()
+        head = start + lines + added + b"\r\n"
         if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self._body_complete:
             # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
             # code" or "an immediate 100 (Continue) response to encourage the client to send the
@@ -297,7 +323,18 @@ class ResponseWriting(BodyReading):
         self.status = status
         self._writer = writer
         self._sse = sse
-        self._write(head)
+        if self._cork is None:
+            # The head waits for the body written in this same turn of the loop, so a head and a
+            # body leave in one transport write; the cork's call_soon sends it alone at the end
+            # of the turn if the handler awaits something else first (and a complete body, eof,
+            # a drain, sendfile and closing flush it before they go on). _start_cork, inlined.
+            self._cork = [head]
+            self._cork_size = len(head)
+            self._write = self._corked_write
+            self._head_cork = True
+            self.loop.call_soon(self._flush_soon)
+        else:
+            self._write(head)
         if self._write_paused:
             await self._drain()
 
@@ -307,12 +344,32 @@ class ResponseWriting(BodyReading):
         ``headers`` may be field lines already serialised by ``serialise_fields`` (a hot path
         that answers the same head repeatedly keeps them as bytes).
         """
-        self._respond(status, headers, body, content_type)
-        if self._write_paused:
-            await self._drain()
+        await self.send_whole(status, headers, body, content_type)
+
+    @property
+    def prepared(self) -> bool:
+        """True once the response head was written (or is held to leave with the body)."""
+        return self._prepared
+
+    def drain(self) -> Awaitable[None]:
+        """Wait until the transport takes more (what is held, such as a head, is sent first)."""
+        return self._drain() if self._write_paused or self._cork is not None else DONE
 
     def _respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
-        """``respond`` without waiting for the transport to drain (callers await ``_drain`` when paused)."""
+        """``send_whole`` where nothing waits for the drain (the connection closes next)."""
+        pending = self.send_whole(status, headers, body, content_type)
+        if pending is not DONE:
+            pending.close()  # type: ignore[attr-defined]  # the _drain coroutine, never started
+
+    def send_whole(
+        self, status: int, headers: _Fields, body: bytes, content_type: str | None = None
+    ) -> Awaitable[None]:
+        """``respond`` for hot paths (``Deliver``, ``StaticServer``): the whole response, handed
+        to the transport now, in one write.
+
+        A plain method: what it returns is the drain when the transport is paused, else an
+        awaitable already complete (so a response costs no coroutine of its own).
+        """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
         if self._closed:
@@ -320,7 +377,7 @@ class ResponseWriting(BodyReading):
         settings = self.settings
         if isinstance(headers, bytes):
             self._write_whole(status, headers, body)
-            return
+            return self._drain() if self._write_paused else DONE
         if (
             settings.compress
             and len(body) >= settings.compress_min_size
@@ -350,8 +407,10 @@ class ResponseWriting(BodyReading):
         else:
             extra = b""
             if content_type is not None:  # the lookup inline: the miss path alone is a call
-                extra = _CONTENT_TYPES.get(content_type) or _content_type_line(content_type)
+                types = self._content_types
+                extra = types.get(content_type) or content_type_line(types, content_type)
         self._write_whole(status, extra, body)
+        return self._drain() if self._write_paused else DONE
 
     def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
         """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
@@ -360,7 +419,8 @@ class ResponseWriting(BodyReading):
         # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
         length = b""
         if status >= 200 and status != 204:
-            length = _LENGTH_LINES.get(len(body)) or _length_line(len(body))
+            lengths = self._length_lines
+            length = lengths.get(len(body)) or length_line(lengths, len(body))
         prefix = head_prefix(status, self.settings)
         self._prepared = self._eof_sent = True
         self.status = status
@@ -383,12 +443,34 @@ class ResponseWriting(BodyReading):
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
-        encoder = self._encoder
-        if encoder is not None:
-            data = encoder.encode(bytes(data))
-            if self._sse:
-                data += encoder.flush()  # each event must reach the browser now
-        writer.send(data, self._write)
+        cork = self._cork
+        if type(writer) is ContentLengthWriter and type(data) is bytes and len(data) == writer.remaining:
+            # The whole declared body (no encoder: a Content-Length body is taken as encoded).
+            # The response is complete with it: a later write is refused, eof() has nothing left
+            # to do, and what is held (the head) leaves with it in one write -- the common
+            # prepare() + write() answered without the writer's and the cork's calls.
+            writer.remaining = 0
+            self._eof_sent = True
+            if cork is not None and self._head_cork and len(data) < _NO_COPY:
+                cork.append(data)
+                self._uncork()
+            else:
+                self._write(data)
+                if self._head_cork:
+                    self._uncork()
+        else:
+            encoder = self._encoder
+            if encoder is not None:
+                data = encoder.encode(bytes(data))
+                if self._sse:
+                    data += encoder.flush()  # each event must reach the browser now
+            if self._head_cork and len(data) >= _NO_COPY:
+                self._uncork()  # a large piece is not copied into the held head: the head goes first
+            writer.send(data, self._write)
+            if type(writer) is ContentLengthWriter and not writer.remaining:
+                self._eof_sent = True  # complete, as above
+                if self._head_cork:
+                    self._uncork()
         if self._write_paused:
             await self._drain()
 
@@ -473,17 +555,41 @@ class ResponseWriting(BodyReading):
         self, data: Any = None, *, event: str | None = None, id: str | None = None, retry: int | None = None
     ) -> None:
         """One server-sent event (HTML living standard §9.2): multi-line data, event name, id, retry."""
-        lines: list[str] = []
-        if event is not None:
-            lines.append(f"event: {_one_line(event)}")
-        if id is not None:
-            lines.append(f"id: {_one_line(id)}")
-        if retry is not None:
-            lines.append(f"retry: {int(retry)}")
-        if data is not None:
-            text = dumps(data, indent=0) if isinstance(data, (dict, list)) else str(data)
-            lines.extend(f"data: {line}" for line in text.replace("\r\n", "\n").split("\n"))
-        await self.write(("\n".join(lines) + "\n\n").encode())
+        if (
+            event is None
+            and id is None
+            and retry is None
+            and type(data) is str
+            and "\n" not in data
+            and "\r" not in data
+        ):
+            frame = ("data: " + data + "\n\n").encode()  # the common event: one line of text
+        else:
+            lines: list[str] = []
+            if event is not None:
+                lines.append(f"event: {_one_line(event)}")
+            if id is not None:
+                lines.append(f"id: {_one_line(id)}")
+            if retry is not None:
+                lines.append(f"retry: {int(retry)}")
+            if data is not None:
+                text = dumps(data, indent=0) if isinstance(data, (dict, list)) else str(data)
+                lines.extend(f"data: {line}" for line in _lines(text))
+            frame = ("\n".join(lines) + "\n\n").encode()
+        writer = self._writer
+        if (
+            type(writer) is not ChunkedWriter
+            or not self._sse
+            or self._encoder is not None
+            or self._closed
+            or self._eof_sent
+        ):
+            await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
+            return
+        # An SSE response on HTTP/1.1 (chunked, no encoder): the event is framed already.
+        writer.send(frame, self._write)
+        if self._write_paused:
+            await self._drain()
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
@@ -503,8 +609,10 @@ class ResponseWriting(BodyReading):
         try:
             writer.finish(self._write)
         finally:
-            if isinstance(writer, UntilCloseWriter):
+            if type(writer) is UntilCloseWriter:
                 self.keep_alive = False
+            if self._head_cork:
+                self._uncork()  # the response is complete: head, body and end leave in one write
         if self._write_paused and not self._closed:
             await self._drain()
 
@@ -523,7 +631,7 @@ class ResponseWriting(BodyReading):
             self._cork = []
             self._cork_size = 0
             self._write = self._corked_write
-            asyncio.get_running_loop().call_soon(self._uncork)
+            self.loop.call_soon(self._flush_soon)
 
     def _corked_write(self, data: bytes | bytearray | memoryview) -> None:
         cork = self._cork
@@ -541,7 +649,8 @@ class ResponseWriting(BodyReading):
         if cork is None:
             return
         self._cork = None
-        self._write = write = self.transport.write
+        self._head_cork = False
+        self._write = write = self._transport_write
         if cork and not self._closed:
             write(cork[0] if len(cork) == 1 else b"".join(cork))
 
@@ -552,6 +661,8 @@ class ResponseWriting(BodyReading):
 
     async def _drain(self) -> None:
         """Wait (at 0% CPU) until the transport's buffer is below its low watermark."""
+        if self._cork is not None:
+            self._uncork()  # what is held must reach the transport before waiting on it
         while self._write_paused:
             if self._closed:
                 raise ClientDisconnected("the client went away")

@@ -18,9 +18,11 @@ from blazeio_common.http.events import (
     Response,
 )
 from blazeio_common.http.framing import keeps_alive, parse_content_length
+from blazeio_common.http.head_cache import HeadCache
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
 from blazeio_common.http.receive import RequestReceiver, ResponseReceiver
+from blazeio_common.http.send_framing import FRAMINGS, send_framing
 from blazeio_common.http.status import reason_phrase, status_line
 from blazeio_common.http.writers import (
     ChunkedWriter,
@@ -34,6 +36,7 @@ from blazeio_common.http.writers import (
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_DECODED_SIZE",
+    "FRAMINGS",
     "NEED_DATA",
     "PAUSED",
     "SUPPORTED_ENCODINGS",
@@ -43,6 +46,7 @@ __all__ = [
     "Data",
     "DecompressionError",
     "EndOfMessage",
+    "HeadCache",
     "Headers",
     "IncompleteBody",
     "InformationalResponse",
@@ -59,6 +63,7 @@ __all__ = [
     "keeps_alive",
     "parse_content_length",
     "reason_phrase",
+    "send_framing",
     "serialise_fields",
     "serialise_request_head",
     "serialise_response_head",

@@ -43,6 +43,7 @@ from blazeio_common.http.framing import (
     parse_content_length,
     response_framing,
 )
+from blazeio_common.http.head_cache import HeadCache
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.heads import head_fault, parse_fields, parse_request_line, parse_status_line, split_head
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
@@ -57,19 +58,12 @@ _HEAD, _BODY, _DONE, _SWITCHED = range(4)
 _HOSTS: set[str] = set()
 _HOSTS_MAX = 1024
 _NO_BODY_READER = ContentLengthReader(0)
-# Whole heads already parsed, per receiver kind and Limits (the verdict depends on them).
-# A peer repeats its head byte for byte: a client on every request to the same URL
-# (pollers, health checks, service clients, load generators), a server on every response
-# for the same resource within a second (its Date changes). One dict lookup then replaces
-# the split and the parse. The entry is the parse result itself, so a hit returns exactly
-# what parsing would; any difference in any byte is a miss. Bounded in entries and head
-# size, emptied when full. A connection whose heads keep differing (a request id in every
-# head) stops using the cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not
-# pay for copies no one reads -- but looks again at one head in ``_HEAD_RETRY``: a
-# connection's traffic can change (a proxy's connection carries many clients' requests).
-_HEAD_CACHES: dict[tuple[str, Limits], dict[bytes, _HeadEntry]] = {}
-_HEAD_CACHE_MAX = 256
-_HEAD_CACHEABLE = 1024
+# Whole heads already parsed (a ``HeadCache``, owned by the App or the client pool that made
+# the receiver): a hit returns exactly what parsing would; any difference in any byte is a
+# miss. A connection whose heads keep differing (a request id in every head) stops using the
+# cache after ``_HEAD_MISSES_MAX`` misses in a row, so it does not pay for copies no one
+# reads -- but looks again at one head in ``_HEAD_RETRY``: a connection's traffic can change
+# (a proxy's connection carries many clients' requests).
 _HEAD_MISSES_MAX = 8
 _HEAD_RETRY = 240
 _HEAD_SKIPS_END = _HEAD_MISSES_MAX + _HEAD_RETRY  # 248: within CPython's cached small ints
@@ -106,12 +100,12 @@ class _HeadEntry:
 
 class _Receiver:
     __slots__ = (
-        "_body_seen", "_buf", "_empty_lines", "_eof", "_head_misses", "_heads", "_held", "_held_size", "_last_entry",
-        "_last_head", "_limits", "_reader", "_scan", "_state",
+        "_body_seen", "_buf", "_cacheable", "_empty_lines", "_eof", "_head_cache", "_head_misses", "_heads", "_held",
+        "_held_size", "_last_entry", "_last_head", "_limits", "_reader", "_scan", "_state",
     )  # fmt: skip
     _kind = ""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, heads: HeadCache | None = None) -> None:
         self._buf = bytearray()
         # Body bytes handed over whole: while a length- or close-framed body is read and the
         # buffer is empty, pieces from the socket are kept as they are and become the next
@@ -126,12 +120,11 @@ class _Receiver:
         self._eof = False
         self._body_seen = 0
         self._empty_lines = 0
-        heads = _HEAD_CACHES.get((self._kind, limits))
-        if heads is None:
-            if len(_HEAD_CACHES) >= 16:  # limits are per App or client: a program has a few
-                _HEAD_CACHES.clear()
-            heads = _HEAD_CACHES[self._kind, limits] = {}
-        self._heads = heads
+        # Without an owner's cache, the receiver keeps its own (a peer repeating its head on
+        # this connection still hits); an App or a pool passes the one its receivers share.
+        cache = self._head_cache = HeadCache() if heads is None else heads
+        self._heads = cache.table(self._kind, limits)
+        self._cacheable = HeadCache.CACHEABLE if cache.size else 0  # 0: no head is ever looked up
         self._head_misses = 0
         # The last head served from the cache: a peer repeating it (a client asking the same
         # URL, a server answering alike) is recognised by one comparison, without copying the
@@ -150,7 +143,7 @@ class _Receiver:
                 return None
             self._head_misses = _HEAD_MISSES_MAX - 1
         end = self._buf.find(b"\r\n\r\n", self._scan)
-        if end < 0 or end >= _HEAD_CACHEABLE:
+        if end < 0 or end >= self._cacheable:
             return None
         return bytes(self._buf[: end + 4])
 
@@ -200,7 +193,7 @@ class _Receiver:
             new_reader = partial(ChunkedReader, self._limits)
         else:
             new_reader = UntilCloseReader
-        remember(self._heads, key, _HeadEntry(event, new_reader), _HEAD_CACHE_MAX)
+        remember(self._heads, key, _HeadEntry(event, new_reader), self._head_cache.size)
 
     def feed(self, data: bytes | bytearray | memoryview) -> int:
         """Take bytes from the socket; returns how many are now buffered (``buffered``)."""
@@ -509,8 +502,10 @@ class ResponseReceiver(_Receiver):
     __slots__ = ("request_method",)
     _kind = "response"
 
-    def __init__(self, request_method: str = "GET", limits: Limits = DEFAULT_LIMITS) -> None:
-        super().__init__(limits)
+    def __init__(
+        self, request_method: str = "GET", limits: Limits = DEFAULT_LIMITS, heads: HeadCache | None = None
+    ) -> None:
+        super().__init__(limits, heads)
         self.request_method = request_method
 
     def start_next_cycle(self, request_method: str | None = None) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "BodyWriter",
     "ChunkedWriter",
     "ContentLengthWriter",
+    "NoBodyWriter",
     "UntilCloseWriter",
     "Write",
     "serialise_fields",
@@ -139,7 +140,7 @@ class ChunkedWriter:
         if self.finished:
             return
         self.finished = True
-        write(b"0\r\n" + serialise_fields(trailers) + b"\r\n")
+        write(b"0\r\n" + serialise_fields(trailers) + b"\r\n" if trailers else b"0\r\n\r\n")
 
 
 class UntilCloseWriter:
@@ -155,4 +156,16 @@ class UntilCloseWriter:
         return None
 
 
-BodyWriter = ContentLengthWriter | ChunkedWriter | UntilCloseWriter
+class NoBodyWriter:
+    """A message that carries no content (a response to HEAD, 1xx, 204, 304): writes go nowhere."""
+
+    __slots__ = ()
+
+    def send(self, data: bytes | bytearray | memoryview, write: Write) -> None:
+        return None
+
+    def finish(self, write: Write) -> None:
+        return None
+
+
+BodyWriter = ContentLengthWriter | ChunkedWriter | UntilCloseWriter | NoBodyWriter
