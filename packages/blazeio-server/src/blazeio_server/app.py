@@ -281,14 +281,19 @@ class App(Router):
         assert server is not None
         server.close()  # stop accepting
         in_flight = []
+        goodbyes = []
         for connection in list(self.connections):
-            if connection.idle_between_requests:
+            if connection.upgraded is not None:  # the upgrade seam: its protocol says goodbye, then closes
+                goodbye = connection.upgraded.goodbye(self.settings.shutdown_timeout)
+                goodbyes.append(asyncio.ensure_future(goodbye))
+                in_flight.append(connection)  # its handler may still be running
+            elif connection.idle_between_requests:
                 connection.close()  # idle keep-alive connections go at once
             else:
                 connection.close_after_current()  # in flight: the response says Connection: close
                 in_flight.append(connection)
         closing = [t for c in self.connections if (t := c.serve_task) is not None and c not in in_flight]
-        tasks = [t for c in in_flight if (t := c.serve_task) is not None]
+        tasks = [t for c in in_flight if (t := c.serve_task) is not None and not t.done()] + goodbyes
         if tasks:
             await plog.yellow(
                 "Shutdown",

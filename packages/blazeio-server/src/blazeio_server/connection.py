@@ -21,7 +21,7 @@ import logging
 import traceback
 from sys import getrefcount
 from time import monotonic_ns, perf_counter
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from blazeio_common import ClientDisconnected, Protocoltimeout, plog
 from blazeio_common.errors import ProtocolError
@@ -30,6 +30,9 @@ from blazeio_common.http import NEED_DATA, ConnectionClosed, Request, RequestRec
 from blazeio_server.abort import Abort, current_request
 from blazeio_server.request import BLANK, ServerRequest
 from blazeio_server.types import AppSide
+
+if TYPE_CHECKING:
+    from blazeio_server.upgrade import Handover
 
 __all__ = ["ACCESS_LOG", "Connection"]
 
@@ -62,6 +65,7 @@ class Connection(FlowControl, asyncio.Protocol):
         "receiver",
         "sendfile_pool",
         "settings",
+        "upgraded",
     )
 
     disconnected = ClientDisconnected
@@ -90,6 +94,8 @@ class Connection(FlowControl, asyncio.Protocol):
         self.received_ns = 0
         # The request being served (or the last one): the one whose body gates the next head.
         self.current: ServerRequest | None = None
+        # The upgrade seam's relay once a handler took the connection over (see upgrade.py).
+        self.upgraded: Handover[Any] | None = None
 
     # -- asyncio callbacks ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -205,6 +211,11 @@ class Connection(FlowControl, asyncio.Protocol):
                     self._handler_running = False
                     if r.uploads:
                         r.close_uploads()
+                if self.upgraded is not None:  # the upgrade seam: the connection is no longer HTTP
+                    await self.upgraded.handler_exited(None)
+                    if started:
+                        self._log_access(r, started)  # 101, and how long the handler kept it
+                    break
                 if self.gone:  # (a property: the handler may have closed it, which mypy cannot see)
                     if started:
                         self._log_access(r, started)
@@ -224,9 +235,10 @@ class Connection(FlowControl, asyncio.Protocol):
             pass
         finally:
             self._timer_kind = 0
-            self.app.connections.discard(self)
-            if not self.closed:
-                self.close_transport()
+            if self.upgraded is None:  # an upgraded one leaves app.connections when it is lost
+                self.app.connections.discard(self)
+                if not self.closed:
+                    self.close_transport()
 
     def _poll_request(self) -> Request | asyncio.Future[None] | None:
         """The next request if it is buffered, else a future to await for more bytes; ``None`` ends.
@@ -275,6 +287,9 @@ class Connection(FlowControl, asyncio.Protocol):
         r.respond_now(exc.status_code, None, f"{exc}\n".encode(), "text/plain; charset=utf-8")
 
     async def _on_handler_error(self, r: ServerRequest, exc: Exception) -> None:
+        if self.upgraded is not None:
+            await self.upgraded.handler_exited(exc)  # no HTTP answer on an upgraded connection
+            return
         lines = traceback.format_exception(exc)
         await plog.b_red(f"Error in handler for {r.method} {r.tail}", "".join(lines).rstrip())
         if r.prepared:
@@ -290,6 +305,16 @@ class Connection(FlowControl, asyncio.Protocol):
             r.ip_host, r.ip_port, r.method, r.tail, r.version,
             r.status or "-", (perf_counter() - started) * 1000,
         )  # fmt: skip
+
+    def hand_over(self, head: bytes) -> tuple[asyncio.Transport, bytes]:
+        """For the upgrade seam: write the 101 ``head`` after what is held, stop the HTTP timers and
+        return the transport with every byte read after the request head."""
+        if self.closed:
+            raise ClientDisconnected("the client went away")
+        self.flush()  # responses to requests before this one go first
+        self.transport.write(head)
+        self._timer_kind = 0
+        return self.transport, self.receiver.take_buffered()
 
     def close(self) -> None:
         """Close the connection."""

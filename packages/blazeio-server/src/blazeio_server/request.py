@@ -11,12 +11,20 @@ Per-request cost: ``__slots__``, and ``__init__`` assigns each slot once (no dic
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from blazeio_common import LocalProtocolError, plog
 from blazeio_common.http import Headers, Request
 from blazeio_server.helpers import RequestHelpers, client_address, is_trusted
 from blazeio_server.types import AppSide, ConnectionSide
+from blazeio_server.upgrade import P, upgrade
+from blazeio_server.websocket import websocket
+
+if TYPE_CHECKING:
+    from blazeio_common.websocket import WebSocket
+    from blazeio_common.ws import DeflateOptions
 
 __all__ = ["BLANK", "ServerRequest"]
 
@@ -125,6 +133,32 @@ class ServerRequest(RequestHelpers):
                 # e.g. fewer bytes than the declared Content-Length: the client must not wait for more.
                 self.keep_alive = False
                 await plog.b_red("Incomplete response", f"{self.method} {self.tail}: {exc}; closing the connection")
+
+    # -- the upgrade seam (blazeio_server.upgrade, blazeio_server.websocket) -------------------
+    async def upgrade(
+        self,
+        factory: Callable[[asyncio.Transport, bytes], P],
+        headers: Mapping[str, Any] | None = None,
+        *,
+        on_shutdown: Callable[[P], object] | None = None,
+    ) -> P:
+        """Send a 101 head and hand the connection to ``factory(transport, buffered)``'s protocol."""
+        return await upgrade(self, factory, headers, on_shutdown=on_shutdown)
+
+    async def websocket(
+        self, protocols: tuple[str, ...] = (), compress: bool | DeflateOptions = True, **options: Any
+    ) -> WebSocket:
+        """Answer a WebSocket handshake; returns the open ``io.WebSocket`` (see websocket.py)."""
+        return await websocket(self, protocols, compress, **options)
+
+    def hand_over(self, head: bytes) -> tuple[asyncio.Transport, bytes]:
+        """For the upgrade seam: the 101 ``head`` completes this response; the connection hands
+        over its transport and every byte read after the request head."""
+        handed = self.conn.hand_over(head)
+        self.status = 101
+        self._prepared = self.complete = True
+        self.keep_alive = False
+        return handed
 
     def __repr__(self) -> str:
         return f"<BlazeioProtocol {self.ip_host}:{self.ip_port} {self.method} {self.tail}>"

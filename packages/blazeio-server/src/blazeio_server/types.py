@@ -15,7 +15,7 @@ from blazeio_server.response_lines import ResponseLines
 from blazeio_server.settings import ServerSettings
 from blazeio_server.zerocopy import SendfilePool
 
-__all__ = ["AppSide", "ConnectionSide", "Fields", "HandlerRequest"]
+__all__ = ["AppSide", "ConnectionSide", "Fields", "HandlerRequest", "UpgradingRequest"]
 
 # Response header fields: a mapping, field lines already serialised, or none.
 Fields = Mapping[str, Any] | bytes | None
@@ -89,6 +89,10 @@ class ConnectionSide(Protocol):
     length_lines: dict[int, bytes]
     sendfile_pool: SendfilePool
 
+    upgraded: Any  # the upgrade seam's Handover once a handler took the connection over
+
+    def connection_lost(self, exc: Exception | None) -> None: ...
+    def hand_over(self, head: bytes) -> tuple[asyncio.Transport, bytes]: ...
     def resume_reading_if(self, buffered: int, low: int) -> None: ...
     async def wait_data(self, within: float | None) -> None: ...
     async def drain(self) -> None: ...
@@ -96,3 +100,25 @@ class ConnectionSide(Protocol):
     def hold_head(self, head: bytes) -> None: ...
     def close_transport(self) -> None: ...
     def close(self) -> None: ...
+
+
+class UpgradingRequest(Protocol):
+    """What the upgrade seam and the server WebSocket use of a request (``io.BlazeioProtocol``)."""
+
+    method: str
+    version: str
+    tail: str
+    headers: Headers
+    settings: ServerSettings
+    request: Any
+    conn: ConnectionSide
+
+    @property
+    def app(self) -> Any: ...
+    @property
+    def prepared(self) -> bool: ...
+    def hand_over(self, head: bytes) -> tuple[asyncio.Transport, bytes]: ...
+    async def upgrade(
+        self, factory: Callable[[asyncio.Transport, bytes], Any], headers: Mapping[str, Any] | None = None, *,
+        on_shutdown: Callable[[Any], object] | None = None,
+    ) -> Any: ...  # fmt: skip
