@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import traceback
-from sys import getrefcount
 from time import monotonic_ns, perf_counter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,6 +42,14 @@ _IDLE, _HEADER = 1, 2
 # References to the last request when only the serve loop has it: the loop's two variables,
 # ``Connection.current``, the task's context (``current_request``) and getrefcount's argument.
 _UNSHARED = 5
+
+
+def _no_refcounts(obj: object) -> int:
+    return -1  # never _UNSHARED: a new request object every time
+
+
+# Interpreters without reference counts (PyPy) always make a new object per request.
+getrefcount = getattr(sys, "getrefcount", _no_refcounts)
 
 
 class Connection(FlowControl, asyncio.Protocol):
