@@ -61,13 +61,6 @@ class ServerRequest(RequestHelpers):
         self._continue_sent = self._prepared = self.complete = self._sse = False
         self.path_params: dict[str, Any] = {}  # a route's converted {parameters}; the router fills it
 
-    def renew(self, request: Request) -> None:
-        """Serve ``request`` with this object: only when nothing else holds it (see ``Connection``)."""
-        attributes = vars(self)
-        if attributes:
-            attributes.clear()  # r.store keys and attributes the last handler set
-        self.__init__(self.conn, request)  # type: ignore[misc]
-
     # -- what the request shows of its connection ---------------------------------------
     @property
     def app(self) -> AppSide:
