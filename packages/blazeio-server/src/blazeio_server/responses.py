@@ -88,16 +88,18 @@ class _Deliver:
         return r.send_whole(status, headers, body, content_type_override or content_type)
 
     async def text(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(TEXT, args, **kwargs)
+        # Without keywords a plain call: the interpreter runs it in the same frame loop, where
+        # ``**kwargs`` (even empty) takes the slower generic call (the same in the methods below).
+        await (self._send(TEXT, args, **kwargs) if kwargs else self._send(TEXT, args))
 
     async def json(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(JSON, args, **kwargs)
+        await (self._send(JSON, args, **kwargs) if kwargs else self._send(JSON, args))
 
     async def html(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(HTML, args, **kwargs)
+        await (self._send(HTML, args, **kwargs) if kwargs else self._send(HTML, args))
 
     async def bytes(self, *args: Any, **kwargs: Any) -> None:
-        await self._send(Ctypes.octet, args, **kwargs)
+        await (self._send(Ctypes.octet, args, **kwargs) if kwargs else self._send(Ctypes.octet, args))
 
     async def redirect(self, location: str, status: int = 302, headers: Mapping[str, Any] | None = None) -> None:
         await self._send(TEXT, (), status=status, headers={**(headers or {}), "Location": location})
