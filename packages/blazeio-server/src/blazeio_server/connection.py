@@ -127,8 +127,12 @@ class Connection(FlowControl, asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.received_ns = monotonic_ns()
         buffered = self.receiver.feed(data)
-        if self.data_waiters:
-            self.wake_readers()
+        waiters = self.data_waiters
+        if waiters:  # wake_readers() inline: a call is some 500 instructions per request
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            waiters.clear()
         if buffered > self.settings.read_high_water and not self.reading_paused:
             self.reading_paused = True
             self.transport.pause_reading()
