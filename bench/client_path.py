@@ -17,6 +17,7 @@ import time
 
 import blazeio_client as io
 from blazeio_client import connection, pool
+from blazeio_common.http import HeadCache
 
 URL = "http://127.0.0.1:18485/hello"
 RESPONSE = (
@@ -55,8 +56,10 @@ class AnsweringTransport(asyncio.Transport):
         pass
 
 
-async def open_answering(host: str, port: int, tls: object, within: float | None) -> connection.ClientConnection:
-    protocol = connection.ClientConnection()
+async def open_answering(
+    host: str, port: int, tls: object, within: float | None, heads: HeadCache | None = None
+) -> connection.ClientConnection:
+    protocol = connection.ClientConnection(heads)  # the pool's head cache, as open_connection() passes it
     protocol.connection_made(AnsweringTransport(protocol))
     return protocol
 

@@ -21,7 +21,7 @@ from blazeio_client.awaiting import Awaiting
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.download import save_response
 from blazeio_client.policy import Policy, PolicyFlow
-from blazeio_client.pool import Key, Pool
+from blazeio_client.pool import PLAIN_HEADS_MAX, Key, Pool
 from blazeio_client.reading import ResponseReading
 from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
@@ -59,12 +59,6 @@ USER_AGENT = f"Blazeio/{__version__}"
 # What this installation can decode: zstd only with the zstandard package or Python 3.14.
 ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-
-# Heads of requests without a body or headers of their own, by (method, scheme, host, port,
-# target, decode): a program asks the same few URLs again and again, and the head (with the
-# Host, User-Agent and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
-_PLAIN_HEADS: dict[tuple[str, str, str, int, str, bool], tuple[Headers, bytes]] = {}
-_PLAIN_HEADS_MAX = 1024
 
 
 class TooManyRedirects(ClientGotInTrouble):
@@ -215,7 +209,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         if not own and self._stream is None and self._body is None and self.proxy is None and self._user_agent:
             url = self.url
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
-            hit = _PLAIN_HEADS.get(key)
+            hit = self.pool.plain_heads.get(key)  # the pool's (see Pool.plain_heads)
             if hit is not None:
                 self._request_headers = hit[0].copy()  # copy on write: shares the entry's lines
                 self._request_done = True
@@ -223,7 +217,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         headers = self.request_headers
         head = self._build_head(headers)
         if key is not None:
-            remember(_PLAIN_HEADS, key, (headers.copy(), head), _PLAIN_HEADS_MAX)
+            remember(self.pool.plain_heads, key, (headers.copy(), head), PLAIN_HEADS_MAX)
         return head
 
     def _build_head(self, headers: Headers) -> bytes:
