@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import time
+from typing import TYPE_CHECKING
 
 import blazeio_client as io
 from blazeio_client import connection, pool
-from blazeio_common.http import HeadCache
+
+if TYPE_CHECKING:
+    from blazeio_common.http import HeadCache
 
 URL = "http://127.0.0.1:18485/hello"
 RESPONSE = (
@@ -59,7 +63,8 @@ class AnsweringTransport(asyncio.Transport):
 async def open_answering(
     host: str, port: int, tls: object, within: float | None, heads: HeadCache | None = None
 ) -> connection.ClientConnection:
-    protocol = connection.ClientConnection(heads)  # the pool's head cache, as open_connection() passes it
+    # The pool's head cache, as open_connection() passes it (pools before it passed none).
+    protocol = connection.ClientConnection() if heads is None else connection.ClientConnection(heads)
     protocol.connection_made(AnsweringTransport(protocol))
     return protocol
 
@@ -70,6 +75,11 @@ async def main(requests: int) -> float:
     for _ in range(100):
         async with io.getSession.get(URL, pool=connections) as r:
             await r.read()
+    # The start-up heap (imports, the warm-up) out of the collector's sight, as in server_path.py:
+    # otherwise whether a full collection over it falls into a run of N or of 2N requests swings
+    # the instruction count by thousands per request (bench/instructions.py).
+    gc.collect()
+    gc.freeze()
     start = time.perf_counter()
     for _ in range(requests):
         async with io.getSession.get(URL, pool=connections) as r:

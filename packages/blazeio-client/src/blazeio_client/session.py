@@ -35,20 +35,21 @@ from blazeio_common import (
     ServerDisconnected,
 )
 from blazeio_common.http import (
+    FRAMINGS,
     NEED_DATA,
-    ChunkedWriter,
     ConnectionClosed,
-    ContentLengthWriter,
     Data,
     EndOfMessage,
     Headers,
     InformationalResponse,
     Response,
     get_decoder,
+    send_framing,
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.framing import CONTENT_LENGTH, NO_BODY, parse_content_length
 
 __all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
@@ -59,6 +60,14 @@ USER_AGENT = f"Blazeio/{__version__}"
 # What this installation can decode: zstd only with the zstandard package or Python 3.14.
 ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+
+def _declared_length(value: str) -> int:
+    """A Content-Length the program declared for a body it streams; a bad one is its error."""
+    try:
+        return parse_content_length(value)
+    except ProtocolError:
+        raise LocalProtocolError(f"invalid Content-Length: {value[:60]!r}") from None
 
 
 class TooManyRedirects(ClientGotInTrouble):
@@ -227,38 +236,45 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
             headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
             headers.add("Accept-Encoding", ACCEPT_ENCODING)
-        te = headers.get("transfer-encoding")
-        cl = headers.get("content-length")
         stream = self._stream
-        if stream is not None:
-            for name in ("transfer-encoding", "content-length"):
-                headers.pop(name, None)
-            if stream.length is not None:
-                headers["Content-Length"] = str(stream.length)
-                self._writer = ContentLengthWriter(stream.length)
+        body = self._body
+        content_length: int | None
+        if stream is not None or body is not None:
+            # A body given up front is framed by the client: the program's framing headers give way.
+            headers.pop("transfer-encoding", None)
+            headers.pop("content-length", None)
+            content_length = len(body) if body is not None else stream.length if stream is not None else None
+            if content_length is not None:
+                headers["Content-Length"] = str(content_length)
             else:
                 headers["Transfer-Encoding"] = "chunked"
-                self._writer = ChunkedWriter()
-            self._request_done = False
-        elif self._body is not None:
-            if te is not None:
-                del headers["transfer-encoding"]
-            headers["Content-Length"] = str(len(self._body))
-            self._writer = None
-            self._request_done = True
-        elif te is not None:
-            if te.strip().lower() != "chunked":
-                raise LocalProtocolError("only Transfer-Encoding: chunked can be streamed")
-            if cl is not None:
-                raise LocalProtocolError("Content-Length and Transfer-Encoding together")
-            self._writer = ChunkedWriter()
-        elif cl is not None:
-            self._writer = ContentLengthWriter(int(cl))
-            self._request_done = int(cl) == 0
+            chunked = content_length is None
         else:
+            # A body declared in the headers, streamed with write() / eof().
+            te = headers.get("transfer-encoding")
+            if te is not None and te.strip().lower() != "chunked":
+                raise LocalProtocolError("only Transfer-Encoding: chunked can be streamed")
+            chunked = te is not None
+            cl = headers.get("content-length")
+            content_length = None if cl is None else _declared_length(cl)
+        # The framing rules of any message we send, from the core (status None: a request).
+        framing = send_framing(content_length, chunked, "1.1", self.method)
+        if framing == NO_BODY:
             if self.method in ("POST", "PUT", "PATCH"):
+                # RFC 9110 §8.6: "A user agent SHOULD send Content-Length in a request when the
+                # method defines a meaning for enclosed content and it is not sending Transfer-Encoding."
                 headers["Content-Length"] = "0"
+            # No writer (FRAMINGS' NoBodyWriter would drop what write() is given): a request
+            # without content refuses write() with a LocalProtocolError instead. (_writer is
+            # None already: the class default, reset by _send_again and _prepare_retry.)
             self._request_done = True
+        elif body is not None:
+            self._request_done = True  # sent whole, with the head (_begin): no writer
+        else:
+            new_writer = FRAMINGS[framing][1]
+            self._writer = new_writer(content_length) if framing == CONTENT_LENGTH else new_writer()
+            # A stream given up front is sent by _send_stream; a declared length of 0 is complete.
+            self._request_done = stream is None and content_length == 0
         target = self.url.target
         proxy = self.proxy
         if proxy is not None and proxy.forwards and not self.url.tls:
