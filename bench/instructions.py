@@ -1,6 +1,6 @@
 """Instructions per request on the socketless paths, counted by valgrind: noise-free A/B.
 
-    hatch run bench:instructions [--requests 2000] [server|server-ids|server-pipelined|server-prepare|...|client ...]
+    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|client-after-auth ...]
 
 Times on this machine swing by several percent from run to run; an instruction count does not
 (the same code gives the same count to within 0.1%, whatever else the machine is doing). Each
@@ -30,6 +30,7 @@ PATHS = {
     "server-sse": ["server_path.py", "--handler", "sse"],
     "server-static": ["server_path.py", "--handler", "static"],
     "client": ["client_path.py"],
+    "client-after-auth": ["client_path.py", "--after-auth"],
 }
 
 
