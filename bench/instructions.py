@@ -1,13 +1,14 @@
 """Instructions per request on the socketless paths, counted by valgrind: noise-free A/B.
 
-    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|client-after-auth ...]
+    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|client-after-auth|parse-unique ...]
 
 Times on this machine swing by several percent from run to run; an instruction count does not
 (the same code gives the same count to within 0.1%, whatever else the machine is doing). Each
 path runs twice under ``valgrind --tool=callgrind``, with N and 2N requests, and the
 difference divided by N is the cost of one request without the start-up (imports, warm-up).
 Python's hash seed is fixed so both runs hash alike. Needs valgrind (Debian: apt-get install
-valgrind); each path takes about half a minute.
+valgrind); each path takes about half a minute. The parse-unique paths count one head each
+(no response): the compiled parser, the pure-Python one, httptools with Blazeio's rules.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ PATHS = {
     "server-static": ["server_path.py", "--handler", "static"],
     "client": ["client_path.py"],
     "client-after-auth": ["client_path.py", "--after-auth"],
+    # One browser request head that never repeats, through RequestReceiver: the compiled parser,
+    # the pure-Python one, and httptools with Blazeio's rules on top (bench/parse_heads.py).
+    "parse-unique": ["parse_heads.py", "--parser", "native"],
+    "parse-unique-pure": ["parse_heads.py", "--parser", "pure"],
+    "parse-unique-httptools": ["parse_heads.py", "--parser", "httptools"],
+    "parse-unique-heads-only": ["parse_heads.py", "--parser", "heads-only"],  # making the heads
 }
 
 

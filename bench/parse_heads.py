@@ -9,6 +9,12 @@ is also measured on one head repeated byte for byte, which its head cache answer
 parse (what a client repeating its request, or a server its response, costs). Every round
 runs all parsers back to back and reports ratios within the round; the table shows medians
 over rounds (this machine is shared: ratios, not absolute figures, are the result).
+
+``--unique`` compares the ways to parse a browser's request heads that never repeat (eight
+fields, a Cookie and the target that change on every request): the pure-Python parser and the
+compiled one (``native_heads.pyx``), both as ``RequestReceiver`` calls them, and httptools
+(llhttp) with Blazeio's stricter rules layered on top. ``--count N --parser NAME`` parses N
+such heads and prints nothing (for ``bench/instructions.py parse-unique``).
 """
 
 from __future__ import annotations
@@ -52,6 +58,110 @@ RESPONSE = (
     b"\r\n"
 )
 _ids = itertools.count()
+
+# A browser's request head (eight fields); the target and the Cookie change on every request,
+# so no head, request line or Cookie line is ever seen twice.
+BROWSER = (
+    b"GET /articles/%d?page=%d&sort=recent HTTP/1.1\r\n"
+    b"Host: www.example.test\r\n"
+    b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+    b"Accept-Language: en-GB,en;q=0.7,de;q=0.3\r\n"
+    b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    b"Cookie: session=%016x; csrftoken=%d; theme=dark\r\n"
+    b"Cache-Control: max-age=0\r\n"
+    b"Referer: https://www.example.test/articles/%d\r\n"
+    b"\r\n"
+)
+
+
+def browser_head() -> bytes:
+    n = next(_ids)
+    return BROWSER % (n, n % 7, n * 2654435761 % 2**64, n, n - 1)
+
+
+def blazeio_unique(compiled: bool) -> Callable[[], object]:
+    """``RequestReceiver`` on heads that never repeat, with the compiled parser or without it."""
+    from blazeio_common.http import native, receive
+
+    if compiled and native.parse_request_head is None:
+        raise SystemExit("the compiled parser is not built (or BLAZEIO_NO_EXTENSIONS is set)")
+    receiver = RequestReceiver()
+    parser = native.parse_request_head if compiled else None
+
+    def parse() -> object:
+        receive.native_parse_request_head = parser
+        receiver.feed(browser_head())
+        event = receiver.next_event()
+        assert type(event) is Request
+        receiver.start_next_cycle()
+        return event
+
+    return parse
+
+
+def httptools_unique() -> Callable[[], object]:
+    """httptools (llhttp) with the rules Blazeio holds that llhttp does not, as cheaply as they
+    go: a CTL check over the whole head (llhttp lets a bare CR/LF end lines, accepts obs-fold
+    in lenient builds), the exact version (llhttp takes HTTP/0.9-style and HTTP/2.0 lines
+    differently), and the same ``Headers`` (str names and values, lower-case index with joined
+    repeats, a field count limit). Host, framing and keep-alive are the receiver's work in
+    both, so they are left out here: this is a lower bound of the layered cost."""
+    import httptools
+
+    from blazeio_common.http.headers import Headers
+    from blazeio_common.http.heads import split_head
+
+    class Sink:
+        __slots__ = ("done", "index", "items", "url")
+
+        def __init__(self) -> None:
+            self.items: list[tuple[str, str]] = []
+            self.index: dict[str, str] = {}
+            self.url = b""
+            self.done = False
+
+        def on_url(self, url: bytes) -> None:
+            self.url = url
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            n = name.decode("latin-1")
+            v = value.decode("latin-1")
+            self.items.append((n, v))
+            lower = n.lower()
+            old = self.index.get(lower)
+            self.index[lower] = v if old is None else f"{old}, {v}"
+
+        def on_headers_complete(self) -> None:
+            self.done = True
+
+    sink = Sink()
+    parser = httptools.HttpRequestParser(sink)
+
+    def parse() -> object:
+        data = browser_head()
+        if split_head(data) is None:  # the CTL rule
+            raise ValueError("bad head")
+        sink.items = []
+        sink.index = {}
+        parser.feed_data(data)
+        version = parser.get_http_version()
+        if version not in ("1.1", "1.0") or len(sink.items) > 100:
+            raise ValueError("bad head")
+        return (
+            parser.get_method().decode(), sink.url.decode("latin-1"), version,
+            Headers._trusted(sink.items, sink.index),
+        )  # fmt: skip
+
+    return parse
+
+
+UNIQUE = {
+    "heads-only": lambda: browser_head,  # making the heads alone, to subtract
+    "pure": lambda: blazeio_unique(False),
+    "native": lambda: blazeio_unique(True),
+    "httptools": httptools_unique,
+}
 
 
 def head(template: bytes, repeated: bool) -> Callable[[], bytes]:
@@ -173,7 +283,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=1.0, help="time per parser per round")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--unique", action="store_true", help="browser heads that never repeat, three parsers")
+    ap.add_argument(
+        "--count", "--requests", dest="count", type=int, default=0, help="parse this many unique heads, silently"
+    )
+    ap.add_argument("--parser", choices=list(UNIQUE), default="native")
     args = ap.parse_args()
+    if args.count:
+        fn = UNIQUE[args.parser]()
+        for _ in range(args.count):
+            fn()
+        return
+    if args.unique:
+        unique(args.seconds, args.rounds)
+        return
     cases = {
         "request": {
             "blazeio": blazeio_request(repeated=False),
@@ -206,6 +329,23 @@ def main() -> None:
             f"| {kind} | {med['httptools']:.2f}x | {med['h11']:.1f}x | {med['repeated']:.2f}x "
             f"| {statistics.median(rates):,.0f} |"
         )
+
+
+def unique(seconds: float, rounds: int) -> None:
+    parsers = {name: make() for name, make in UNIQUE.items() if name != "heads-only"}
+    print(f"browser head ~{len(browser_head())} bytes, 8 fields, never repeated; {rounds} rounds\n")
+    print("| parser | heads/s (median) | vs pure |")
+    print("|---|---|---|")
+    got: dict[str, list[float]] = {name: [] for name in parsers}
+    for _ in range(rounds):
+        for name, fn in parsers.items():
+            got[name].append(rate(fn, seconds))
+    pure = statistics.median(got["pure"])
+    for name, rates in got.items():
+        if name == "heads-only":
+            continue
+        med = statistics.median(rates)
+        print(f"| {name} | {med:,.0f} | {med / pure:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import Blazeio as io
+from blazeio_server.connection import Connection
 
 REQUEST = (
     b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n"
@@ -110,7 +111,7 @@ async def main(requests: int, pipelined: int, unique: bool, static_root: str | N
     else:
         add_handler(web, handler)
 
-    protocol = io.BlazeioProtocol(web)
+    protocol = Connection(web)
     transport = RecordingTransport()
     protocol.connection_made(transport)
     rounds = requests // pipelined

@@ -1,7 +1,9 @@
 """WebSocket clients against one server: Blazeio's getSession.websocket vs aiohttp's ws_connect vs
-the websockets library's own client.
+the websockets library's own client; then WebSocket servers against one client: Blazeio's
+r.websocket() vs aiohttp's WebSocketResponse vs the websockets library's server.
 
     python bench/websocket.py [--rounds 3] [--messages 20000] [--big 4] [--server-python PY]
+                              [--rows clients,servers] [--server-client aiohttp]
 
 The server is the ``websockets`` library (no compression, no size limit) in its own process,
 pinned to core 0; each client runs in its own process pinned to core 1, one after the other,
@@ -11,8 +13,13 @@ answers with the byte count once it has them all). Compression is off on every s
 rows measure framing, masking and flow control. Reported: median seconds per workload and the
 median ratio to aiohttp (higher is faster).
 
-The server needs ``websockets``, the aiohttp row ``aiohttp``: ``--server-python`` runs the
-server with another interpreter (e.g. the test environment's) when this one lacks it.
+Server rows: each server in its own process pinned to core 0 (uvloop where installed), the
+same client (``--server-client``: aiohttp's by default, a third party to all but one server)
+pinned to core 1, the same workloads; the same table, ratio to aiohttp's server.
+
+The websockets server and client need ``websockets``, the aiohttp rows ``aiohttp``:
+``--server-python`` runs a server with another interpreter (e.g. the test environment's) when
+this one lacks its library.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 
 SERVER = r"""
 import asyncio, sys
@@ -133,7 +141,96 @@ result = runner({"blazeio": blazeio, "aiohttp": aiohttp_, "websockets": websocke
 print(" ".join(f"{x:.6f}" for x in result))
 """
 
+BLAZEIO_SERVER = r"""
+import asyncio, sys
+import Blazeio as io
+
+web = io.App("127.0.0.1", int(sys.argv[1]))
+OPTIONS = dict(compress=False, max_message_size=None, ping_interval=None, max_queue=64)
+
+@web.add_route
+async def _echo(r):
+    ws = await r.websocket(**OPTIONS)
+    async for message in ws:
+        await ws.send(message)
+
+@web.add_route
+async def _sink(r):
+    ws = await r.websocket(**OPTIONS)
+    total = 0
+    async for message in ws:
+        if isinstance(message, str):
+            await ws.send(str(total))
+            total = 0
+        else:
+            total += len(message)
+
+async def main():
+    task = asyncio.ensure_future(web.run())
+    await web
+    print("ready", flush=True)
+    await task
+
+try:
+    import uvloop
+    uvloop.run(main())
+except ImportError:
+    asyncio.run(main())
+"""
+
+AIOHTTP_SERVER = r"""
+import asyncio, sys
+from aiohttp import WSMsgType, web
+
+def socket():
+    return web.WebSocketResponse(compress=False, max_msg_size=0, autoping=True)
+
+async def echo(request):
+    ws = socket()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await ws.send_str(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            await ws.send_bytes(msg.data)
+    return ws
+
+async def sink(request):
+    ws = socket()
+    await ws.prepare(request)
+    total = 0
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await ws.send_str(str(total))
+            total = 0
+        elif msg.type == WSMsgType.BINARY:
+            total += len(msg.data)
+    return ws
+
+async def main():
+    app = web.Application()
+    app.router.add_get("/echo", echo)
+    app.router.add_get("/sink", sink)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(sys.argv[1])).start()
+    print("ready", flush=True)
+    await asyncio.Future()
+
+try:
+    import uvloop
+    uvloop.run(main())
+except ImportError:
+    asyncio.run(main())
+"""
+
 CLIENTS = {"blazeio": "blazeio_client", "aiohttp": "aiohttp", "websockets": "websockets"}
+# Server kind -> (its script, the module it needs).
+SERVERS = {
+    "blazeio": (BLAZEIO_SERVER, "blazeio_server"),
+    "aiohttp": (AIOHTTP_SERVER, "aiohttp"),
+    "websockets": (SERVER, "websockets"),
+}
 ROWS = ("echo, 1 connection", "echo, 100 connections", "64 MiB messages, one way")
 
 
@@ -154,50 +251,98 @@ def available(python: str, module: str) -> bool:
     return subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False).returncode == 0
 
 
+def start_server(python: str, script: str) -> tuple[subprocess.Popen[str], int]:
+    """A server process pinned to core 0, once it says it is ready; and its port."""
+    port = free_port()
+    server = subprocess.Popen(pinned(0, [python, "-c", script, str(port)]), stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    for line in server.stdout:  # a server may log before it says it is ready
+        if line.strip() == "ready":
+            # Keep reading what it logs, so a full pipe never blocks it mid-measurement.
+            threading.Thread(target=server.stdout.read, daemon=True).start()
+            return server, port
+    server.kill()
+    sys.exit(f"a server did not start ({python})")
+
+
+def stop(server: subprocess.Popen[str]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def run_client(kind: str, port: int, args: argparse.Namespace) -> list[float]:
+    argv = [sys.executable, "-c", CLIENT, kind, f"ws://127.0.0.1:{port}", str(args.messages), str(args.big)]
+    out = subprocess.run(pinned(1, argv), capture_output=True, text=True, check=True, timeout=600)
+    return [float(x) for x in out.stdout.split()]
+
+
+def report(title: str, times: dict[str, list[list[float]]], messages: int) -> None:
+    kinds = list(times)
+    print(f"\n{title}")
+    print(f"{'workload':28} " + " ".join(f"{kind:>12}" for kind in kinds) + "  (median s; vs aiohttp)")
+    for row, name in enumerate(ROWS):
+        medians = {kind: statistics.median(r[row] for r in times[kind]) for kind in kinds}
+        cells = " ".join(f"{medians[kind]:12.4f}" for kind in kinds)
+        ratio = ""
+        if "aiohttp" in medians and "blazeio" in medians:
+            ratio = f"  blazeio x{medians['aiohttp'] / medians['blazeio']:.2f}"
+        print(f"{name:28} {cells}{ratio}")
+    for row, label in ((0, "1 connection"), (1, "100 connections")):
+        rate = {kind: messages / statistics.median(r[row] for r in times[kind]) for kind in kinds}
+        print(f"echo round trips/s, {label}: " + ", ".join(f"{k} {v:,.0f}" for k, v in rate.items()))
+
+
+def client_rows(args: argparse.Namespace) -> None:
+    server, port = start_server(args.server_python, SERVER)
+    try:
+        kinds = [kind for kind, module in CLIENTS.items() if available(sys.executable, module)]
+        missing = sorted(set(CLIENTS) - set(kinds))
+        if missing:
+            print(f"clients skipped (not installed here): {', '.join(missing)}")
+        times: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
+        for _ in range(args.rounds):
+            for kind in kinds:
+                times[kind].append(run_client(kind, port, args))
+        report("Clients, against the websockets server", times, args.messages)
+    finally:
+        stop(server)
+
+
+def server_rows(args: argparse.Namespace) -> None:
+    if not available(sys.executable, CLIENTS[args.server_client]):
+        sys.exit(f"the {args.server_client} client is not installed here")
+    pythons: dict[str, str] = {}
+    for kind, (_, module) in SERVERS.items():
+        python = next((p for p in (sys.executable, args.server_python) if available(p, module)), None)
+        if python is None:
+            print(f"server skipped (not installed here or in --server-python): {kind}")
+        else:
+            pythons[kind] = python
+    times: dict[str, list[list[float]]] = {kind: [] for kind in pythons}
+    for _ in range(args.rounds):
+        for kind, python in pythons.items():
+            server, port = start_server(python, SERVERS[kind][0])
+            try:
+                times[kind].append(run_client(args.server_client, port, args))
+            finally:
+                stop(server)
+    report(f"Servers, with the {args.server_client} client", times, args.messages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=20000, help="echo round trips per workload")
     parser.add_argument("--big", type=int, default=4, help="64 MiB messages sent one way")
     parser.add_argument("--server-python", default=sys.executable)
+    parser.add_argument("--rows", default="clients,servers", help="which tables: clients, servers or both")
+    parser.add_argument("--server-client", default="aiohttp", choices=sorted(CLIENTS))
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen(
-        pinned(0, [args.server_python, "-c", SERVER, str(port)]), stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        if server.stdout.readline().strip() != "ready":
-            sys.exit("the websockets server did not start (does --server-python have websockets?)")
-        kinds = [kind for kind, module in CLIENTS.items() if available(sys.executable, module)]
-        missing = sorted(set(CLIENTS) - set(kinds))
-        if missing:
-            print(f"skipped (not installed here): {', '.join(missing)}")
-        times: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
-        for _ in range(args.rounds):
-            for kind in kinds:
-                argv = [sys.executable, "-c", CLIENT, kind, f"ws://127.0.0.1:{port}", str(args.messages), str(args.big)]
-                out = subprocess.run(
-                    pinned(1, argv),
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    timeout=600,
-                )
-                times[kind].append([float(x) for x in out.stdout.split()])
-        print(f"{'workload':28} " + " ".join(f"{kind:>12}" for kind in kinds) + "  (median s; vs aiohttp)")
-        for row, name in enumerate(ROWS):
-            medians = {kind: statistics.median(r[row] for r in times[kind]) for kind in kinds}
-            cells = " ".join(f"{medians[kind]:12.4f}" for kind in kinds)
-            ratio = ""
-            if "aiohttp" in medians and "blazeio" in medians:
-                ratio = f"  blazeio x{medians['aiohttp'] / medians['blazeio']:.2f}"
-            print(f"{name:28} {cells}{ratio}")
-        rate = {kind: args.messages / statistics.median(r[0] for r in times[kind]) for kind in kinds}
-        print("echo round trips/s, 1 connection: " + ", ".join(f"{k} {v:,.0f}" for k, v in rate.items()))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    rows = set(args.rows.split(","))
+    if "clients" in rows:
+        client_rows(args)
+    if "servers" in rows:
+        server_rows(args)
 
 
 if __name__ == "__main__":

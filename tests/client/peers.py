@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import socket
 import ssl
+import subprocess
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -173,3 +181,39 @@ def http_proxy(log: list[bytes], require_auth: str | None = None) -> Handler:
         await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
     return handle
+
+
+@contextmanager
+def nginx_server(work: Path, conf: str) -> Iterator[tuple[str, Path]]:
+    """nginx on an ephemeral 127.0.0.1 port, configured by ``conf`` (``{dir}``, ``{port}`` and
+    ``{user}`` filled in), serving ``work/root``; yields its base URL and that folder.
+
+    Skips where nginx is absent -- except in CI, which must provide it.
+    """
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide the system peer 'nginx'")
+        pytest.skip("system peer 'nginx' is not installed")
+    os.chmod(work, 0o755)
+    (work / "tmp").mkdir()
+    (work / "root").mkdir()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    user = "user root;" if os.geteuid() == 0 else ""
+    (work / "nginx.conf").write_text(conf.format(dir=work, port=port, user=user))
+    proc = subprocess.Popen([binary, "-c", str(work / "nginx.conf")], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"nginx did not start: {(work / 'error.log').read_text()}")
+                time.sleep(0.05)  # waiting for a process to listen, not synchronising a test
+        yield f"http://127.0.0.1:{port}", work / "root"
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        proc.wait(10)

@@ -5,16 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from peers import Handler, header, raw_server, read_head
+from peers import Handler, header, nginx_server, raw_server, read_head
 
 import blazeio_client as io
 
@@ -35,34 +30,8 @@ SIZE = 6 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide the system peer 'nginx'")
-        pytest.skip("system peer 'nginx' is not installed")
-    work = tmp_path_factory.mktemp("nginx")
-    os.chmod(work, 0o755)
-    (work / "tmp").mkdir()
-    (work / "root").mkdir()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    user = "user root;" if os.geteuid() == 0 else ""
-    (work / "nginx.conf").write_text(CONF.format(dir=work, port=port, user=user))
-    proc = subprocess.Popen([binary, "-c", str(work / "nginx.conf")], stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"nginx did not start: {(work / 'error.log').read_text()}")
-                time.sleep(0.05)  # waiting for a process to listen, not synchronising the test
-        yield f"http://127.0.0.1:{port}", work / "root"
-    finally:
-        proc.send_signal(signal.SIGQUIT)
-        proc.wait(10)
+    with nginx_server(tmp_path_factory.mktemp("nginx"), CONF) as running:
+        yield running
 
 
 class Stop(Exception):

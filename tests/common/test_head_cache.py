@@ -182,7 +182,9 @@ def test_the_cache_stays_bounded_under_ever_new_heads() -> None:
     assert max(sizes) == 64
 
 
-def test_a_head_cache_of_size_zero_keeps_nothing_and_parses_every_head(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_head_cache_of_size_zero_keeps_nothing_and_parses_every_head(
+    monkeypatch: pytest.MonkeyPatch, pure_parser: None
+) -> None:
     parsed: list[int] = []
     parse_fields = receive.parse_fields
 
@@ -217,6 +219,7 @@ def test_a_connection_whose_heads_always_differ_still_parses_every_one() -> None
     assert got == [(f"/{i}", b"%02d" % i) for i in range(20)] + [("/r", b"ok")] * 5
 
 
+@pytest.mark.usefixtures("pure_parser")  # counts calls of the pure-Python parser
 def test_a_connection_that_stopped_using_the_cache_takes_it_up_again(monkeypatch: pytest.MonkeyPatch) -> None:
     # A proxy's connection: a run of different heads, then one head again and again. The
     # cache comes back within a couple of retries instead of never (every head parsed).
@@ -236,6 +239,7 @@ def test_a_connection_that_stopped_using_the_cache_takes_it_up_again(monkeypatch
     assert len(parsed) <= 20 + 2 * receive._HEAD_RETRY + 1
 
 
+@pytest.mark.usefixtures("pure_parser")  # the pure-Python parser's line cache
 def test_field_lines_that_never_repeat_are_parsed_but_not_kept() -> None:
     # Request ids: every head has one new line. Each must parse exactly; only the repeated
     # lines may be kept (parsed once), so the new ones cannot grow or flush the line cache.

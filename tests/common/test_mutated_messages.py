@@ -11,9 +11,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+import pytest
+
 from blazeio_common.http import Limits, RequestReceiver, ResponseReceiver
 
 from wire import Receiver, mutate, outcome
+
+# Every case runs against both builds of the request-head parser (tests/common/conftest.py).
+pytestmark = pytest.mark.usefixtures("parser_build")
 
 REQUESTS = [
     b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",

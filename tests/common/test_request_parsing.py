@@ -11,6 +11,9 @@ from blazeio_common.http import Limits, RequestReceiver
 
 from wire import error_status, outcome
 
+# Every case runs against both builds of the request-head parser (tests/common/conftest.py).
+pytestmark = pytest.mark.usefixtures("parser_build")
+
 H = [("Host", "a")]
 
 

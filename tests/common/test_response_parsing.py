@@ -10,6 +10,9 @@ from blazeio_common.http import ResponseReceiver
 
 from wire import error_status, outcome
 
+# Every case runs against both builds of the head parser (tests/common/conftest.py).
+pytestmark = pytest.mark.usefixtures("parser_build")
+
 
 def receiver(method: str = "GET") -> Callable[[], ResponseReceiver]:
     return lambda: ResponseReceiver(method)

@@ -40,7 +40,8 @@ def test_facade_names_are_the_very_objects_of_their_packages() -> None:
 
 def test_the_common_export_list_is_exactly_what_is_promised() -> None:
     assert sorted(blazeio_common.__all__) == sorted(
-        ["__version__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing", "set_from_args",
+        ["__version__", "__compiled__", "ddict", "plog", "Plog", "SharpEvent", "Ehandler", "perf_timing",
+         "set_from_args",
          "Utype", "Unone", "dumps", "loads", "anydumps", "JSONDecodeError", "ioConf", "create_task", "Headers",
          "url_encode", "url_decode", "parse_query", "Request", "WebSocket",
          "BlazeioException", "Err", "ProtocolError", "IncompleteBody", "DecompressionError", "LocalProtocolError",
@@ -50,6 +51,13 @@ def test_the_common_export_list_is_exactly_what_is_promised() -> None:
     )  # fmt: skip
     for name in blazeio_common.__all__:
         assert hasattr(blazeio_common, name), name
+
+
+def test_the_facade_tells_which_build_of_the_parser_runs() -> None:
+    from blazeio_common.http import native
+
+    assert io.__compiled__ is blazeio_common.__compiled__ is native.COMPILED
+    assert native.COMPILED is (native.parse_request_head is not None)
 
 
 def test_the_request_body_types_are_on_the_facade() -> None:

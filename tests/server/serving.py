@@ -11,6 +11,7 @@ from pathlib import Path
 
 import Blazeio as io
 from blazeio_common.http import NEED_DATA, PAUSED, Data, EndOfMessage, Headers, Response, ResponseReceiver
+from blazeio_server.connection import Connection
 
 TIMEOUT = 10
 
@@ -150,7 +151,7 @@ class RecordingTransport(asyncio.Transport):
 
 def connect_recording(web: io.App) -> tuple[asyncio.Protocol, RecordingTransport]:
     """A server connection of ``web`` on a recording transport: feed it with ``data_received``."""
-    connection = io.BlazeioProtocol(web)
+    connection = Connection(web)
     transport = RecordingTransport()
     connection.connection_made(transport)
     return connection, transport

@@ -67,6 +67,59 @@ async def test_a_body_read_by_another_task_after_its_handler_returned() -> None:
     assert [r.body for r in parse(rest)] == [b"next"]
 
 
+async def test_a_request_kept_by_another_task_keeps_its_own_state_while_the_next_one_is_served() -> None:
+    """The relay hands ``r`` to another task: when the connection begins its next request, the
+    kept ``r`` still has its own method, path, headers, store, response state and body -- and
+    reading it again cannot take the next request's body."""
+    web = io.App("127.0.0.1", 0)
+    parked: asyncio.Queue[io.BlazeioProtocol] = asyncio.Queue()
+    next_began = asyncio.Event()
+    seen: asyncio.Future[dict[str, object]] = asyncio.get_running_loop().create_future()
+
+    @web.add_route
+    async def _relay(r: io.BlazeioProtocol) -> None:
+        r.store = {"tag": "first"}
+        await r.prepare({"Content-Type": "text/plain", **io.Ctypes.chunked}, 201)
+        await r.write(b"relayed")
+        await parked.put(r)  # another task reads our body and looks at r later; we return now
+
+    async def keeper() -> None:
+        r = await parked.get()
+        body = b"".join([chunk async for chunk in r.pull()])
+        await next_began.wait()  # the connection is serving the next request now
+        again = await r.read_body()  # read once already: nothing more, and never the next body
+        seen.set_result({
+            "method": r.method, "path": r.path, "query": r.query, "x-tag": r.headers.get("x-tag"),
+            "body": body, "again": again, "complete": r.body_complete, "store": r.store,
+            "tag": getattr(r, "tag", None), "status": r.status, "prepared": r.prepared,
+        })  # fmt: skip
+
+    @web.add_route
+    async def _next(r: io.BlazeioProtocol) -> None:
+        next_began.set()
+        await seen  # the kept r is looked at while this request is served
+        await io.Deliver.text(await r.read_body())
+
+    async with running(web):
+        task = asyncio.create_task(keeper())
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        writer.write(b"POST /relay?a=1 HTTP/1.1\r\nHost: t\r\nX-Tag: one\r\nTransfer-Encoding: chunked\r\n\r\n")
+        head = await read_until(reader, b"0\r\n\r\n")  # the whole first response: its handler returned
+        assert head.startswith(b"HTTP/1.1 201")
+        writer.write(
+            b"5\r\nfirst\r\n0\r\n\r\n"
+            b"PUT /next HTTP/1.1\r\nHost: t\r\nX-Tag: two\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond"
+        )
+        rest = await asyncio.wait_for(reader.read(), TIMEOUT)
+        writer.close()
+        await task
+    assert seen.result() == {
+        "method": "POST", "path": "/relay", "query": "a=1", "x-tag": "one", "body": b"first", "again": b"",
+        "complete": True, "store": {"tag": "first"}, "tag": "first", "status": 201, "prepared": True,
+    }  # fmt: skip
+    assert [r.body for r in parse(rest)] == [b"second"]
+
+
 async def test_a_reader_that_stops_early_leaves_the_rest_to_be_drained() -> None:
     # A handler stops reading mid-body (here: it raises after the first piece; the same as a
     # malformed multipart part). Its 500 goes out, the rest of the body is drained, and the

@@ -105,7 +105,7 @@ async def test_a_client_that_reads_nothing_does_not_grow_server_memory() -> None
         writer.transport.pause_reading()  # the client reads nothing
         before = process.memory_info().rss
         writer.write(b"GET /flood HTTP/1.1\r\nHost: t\r\n\r\n")
-        await until(lambda: any(c._write_paused for c in web.connections))
+        await until(lambda: any(c.write_paused for c in web.connections))
         # Once stalled, the handler makes no more progress however long we wait for it.
         at_stall = progress["written"]
         for _ in range(50):

@@ -54,7 +54,27 @@ def _check_visible(value: str, what: str) -> None:
         raise AuthError(f"the {what} contains a control character")
 
 
-class BasicAuth:
+class _FixedCredentials:
+    """Credentials that are the same on every request: a 401 is the server's answer to them, so
+    there is nothing to retry with."""
+
+    _headers: dict[str, str]
+
+    def headers_for(self, method: str, url: str) -> dict[str, str]:
+        return dict(self._headers)
+
+    def retry_headers(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        challenges: Sequence[str],
+        sent: Mapping[str, str] | None = None,
+    ) -> dict[str, str] | None:
+        return None
+
+
+class BasicAuth(_FixedCredentials):
     """RFC 7617 Basic credentials, sent with every request (UTF-8, as ``charset="UTF-8"`` asks).
 
     "a user-id containing a colon character is invalid"; control characters are refused too.
@@ -70,43 +90,17 @@ class BasicAuth:
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._headers = {"Proxy-Authorization" if proxy else "Authorization": f"Basic {token}"}
 
-    def headers_for(self, method: str, url: str) -> dict[str, str]:
-        return dict(self._headers)
-
-    def retry_headers(
-        self,
-        method: str,
-        url: str,
-        status: int,
-        challenges: Sequence[str],
-        sent: Mapping[str, str] | None = None,
-    ) -> dict[str, str] | None:
-        return None  # the credentials went with the request: a 401 is the server's answer to them
-
     def __repr__(self) -> str:
         return f"BasicAuth({self.username!r}, '***')"
 
 
-class BearerAuth:
+class BearerAuth(_FixedCredentials):
     """An RFC 6750 bearer token (e.g. an OAuth 2.0 access token), sent with every request."""
 
     def __init__(self, token: str) -> None:
         if not token or any(not "\x20" < ch < "\x7f" for ch in token):
             raise AuthError("a bearer token is visible ASCII without spaces (RFC 6750 §2.1 b64token)")
         self._headers = {"Authorization": f"Bearer {token}"}
-
-    def headers_for(self, method: str, url: str) -> dict[str, str]:
-        return dict(self._headers)
-
-    def retry_headers(
-        self,
-        method: str,
-        url: str,
-        status: int,
-        challenges: Sequence[str],
-        sent: Mapping[str, str] | None = None,
-    ) -> dict[str, str] | None:
-        return None
 
     def __repr__(self) -> str:
         return "BearerAuth('***')"

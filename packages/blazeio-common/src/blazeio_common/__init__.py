@@ -28,6 +28,7 @@ from blazeio_common.errors import (
     ServerGotInTrouble,
 )
 from blazeio_common.http.headers import Headers
+from blazeio_common.http.native import COMPILED as __compiled__
 from blazeio_common.ioconf import create_task, ioConf
 from blazeio_common.jsonutil import JSONDecodeError, anydumps, dumps, loads
 from blazeio_common.plog import Plog, plog
@@ -39,6 +40,8 @@ from blazeio_common.websocket_errors import WebSocketClosed, WebSocketHandshakeE
 
 __all__ = [
     "__version__",
+    # True when the compiled request-head parser runs (False: the pure-Python build)
+    "__compiled__",
     # utilities
     "ddict",
     "plog",

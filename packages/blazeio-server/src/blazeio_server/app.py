@@ -28,12 +28,12 @@ from typing import Any
 from blazeio_common import BlazeioException, SharpEvent, ioConf, plog
 from blazeio_common.http import HeadCache
 from blazeio_server.__about__ import __version__
-from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.connection import Connection
 from blazeio_server.response_heads import HeadShapes
+from blazeio_server.response_lines import ResponseLines
 from blazeio_server.routing import Router, check_method
 from blazeio_server.settings import ServerSettings
 from blazeio_server.workers import announce_ready, worker_socket
-from blazeio_server.writing import ResponseLines
 from blazeio_server.zerocopy import SendfilePool
 
 __all__ = ["App", "StartupError"]
@@ -78,13 +78,13 @@ class App(Router):
         if isinstance(extra, str):
             raise TypeError("extra_methods takes a collection of method names, not one string")
         self.methods.update(check_method(method) for method in extra)
-        self.connections: set[BlazeioProtocol] = set()
+        self.connections: set[Connection] = set()
         self.sendfile_pool = SendfilePool(self.settings.sendfile_threads)
         # This App's memos (no other App sees them): parsed request heads (see
         # blazeio_common.http.head_cache) and prepare()'s header shapes (see response_heads).
         self.head_cache = HeadCache(self.settings.head_cache_size)
         self.head_shapes = HeadShapes(self.settings, self.settings.header_shape_cache_size)
-        self.response_lines = ResponseLines()  # Content-Type / Content-Length lines (see writing)
+        self.response_lines = ResponseLines()  # Content-Type / Content-Length lines (see response_lines)
         self.closing = False
         self.tls = False
         self.exit_hooks: list[Callable[[], Any]] = []
@@ -173,9 +173,9 @@ class App(Router):
             self._stopped.set()
         return self
 
-    def _protocol(self) -> BlazeioProtocol:
+    def _protocol(self) -> Connection:
         try:
-            return BlazeioProtocol(self)
+            return Connection(self)
         except Exception:
             # uvloop drops a failing protocol factory silently (the client just sees a close).
             plog.emit("b_red", "Cannot accept a connection", traceback.format_exc())
@@ -281,14 +281,19 @@ class App(Router):
         assert server is not None
         server.close()  # stop accepting
         in_flight = []
+        goodbyes = []
         for connection in list(self.connections):
-            if connection.idle_between_requests:
+            if connection.upgraded is not None:  # the upgrade seam: its protocol says goodbye, then closes
+                goodbye = connection.upgraded.goodbye(self.settings.shutdown_timeout)
+                goodbyes.append(asyncio.ensure_future(goodbye))
+                in_flight.append(connection)  # its handler may still be running
+            elif connection.idle_between_requests:
                 connection.close()  # idle keep-alive connections go at once
             else:
-                connection.keep_alive = False  # in flight: the response says Connection: close
+                connection.close_after_current()  # in flight: the response says Connection: close
                 in_flight.append(connection)
         closing = [t for c in self.connections if (t := c.serve_task) is not None and c not in in_flight]
-        tasks = [t for c in in_flight if (t := c.serve_task) is not None]
+        tasks = [t for c in in_flight if (t := c.serve_task) is not None and not t.done()] + goodbyes
         if tasks:
             await plog.yellow(
                 "Shutdown",

@@ -11,12 +11,9 @@ refuse ``*`` with credentials). Responses vary by ``Origin``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from blazeio_server.responses import Abort
-
-if TYPE_CHECKING:
-    from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.abort import Abort
+from blazeio_server.types import HandlerRequest
 
 __all__ = ["Cors"]
 
@@ -43,7 +40,7 @@ class Cors:
     def _allowed(self, origin: str) -> bool:
         return "*" in self.origins or origin in self.origins
 
-    async def before_middleware(self, r: BlazeioProtocol) -> None:
+    async def before_middleware(self, r: HandlerRequest) -> None:
         origin = r.headers.get("origin")
         if origin is None:
             return

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from blazeio_common import ioConf
 from blazeio_common.http import serialise_fields
+from blazeio_server.abort import Abort
 from blazeio_server.conditional import NOT_MODIFIED, PROCEED, byte_range, if_range_holds, preconditions
-from blazeio_server.responses import Abort
+from blazeio_server.types import HandlerRequest
 
 if TYPE_CHECKING:
     import os
-
-    from blazeio_server.protocol import BlazeioProtocol
 
 __all__ = ["Representation", "file_etag", "http_date", "send_representation"]
 
@@ -79,7 +78,7 @@ def not_modified_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if name.lower() not in _NOT_IN_304}
 
 
-async def send_representation(r: BlazeioProtocol, rep: Representation, chunk_size: int = 0) -> None:
+async def send_representation(r: HandlerRequest, rep: Representation, chunk_size: int = 0) -> None:
     """Answer ``r`` with ``rep``: 304 / 412 / 416 / 206 / 200 as the request's conditions say."""
     outcome = preconditions(r.method, r.headers.get, rep.etag, rep.modified)
     if outcome != PROCEED:
@@ -119,7 +118,7 @@ async def send_representation(r: BlazeioProtocol, rep: Representation, chunk_siz
         await _send_file(r, body, start, length, chunk_size)
 
 
-async def _send_file(r: BlazeioProtocol, body: BinaryIO | str, start: int, length: int | None, chunk_size: int) -> None:
+async def _send_file(r: HandlerRequest, body: BinaryIO | str, start: int, length: int | None, chunk_size: int) -> None:
     if not isinstance(body, str):
         await _send_open(r, body, start, length, chunk_size)
         return
@@ -128,7 +127,7 @@ async def _send_file(r: BlazeioProtocol, body: BinaryIO | str, start: int, lengt
         await _send_open(r, handle, start, length, chunk_size)
 
 
-async def _send_open(r: BlazeioProtocol, handle: BinaryIO, start: int, length: int | None, chunk_size: int) -> None:
+async def _send_open(r: HandlerRequest, handle: BinaryIO, start: int, length: int | None, chunk_size: int) -> None:
     if length is not None:
         await r.sendfile(handle, start, length, chunk_size)
         return

@@ -13,9 +13,9 @@ from blazeio_common import ddict, loads
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import Headers
 from blazeio_common.urlcodec import parse_query, url_decode
+from blazeio_server.abort import Abort
 from blazeio_server.multipart import MultipartReader
 from blazeio_server.multipart_parser import MultipartParser, multipart_boundary
-from blazeio_server.responses import Abort
 from blazeio_server.uploads import UploadFile, read_form
 from blazeio_server.writing import ResponseWriting
 
@@ -25,15 +25,15 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 class RequestHelpers(ResponseWriting):
-    """The layer of ``BlazeioProtocol`` with the seed's request helpers."""
+    """The layer of the request object with the seed's request helpers."""
 
-    __slots__ = ("_params", "_store", "_uploads")
+    __slots__ = ("_params", "_store", "uploads")  # uploads: files of form_data(), closed when the request ends
 
     query: str
     headers: Headers
     _store: Any
     _params: ddict | None
-    _uploads: list[UploadFile] | None
+    uploads: list[UploadFile] | None
 
     def params(self) -> ddict:
         """The query string: ``+`` is a space, repeated keys give lists, bad escapes never crash."""
@@ -98,7 +98,7 @@ class RequestHelpers(ResponseWriting):
             form, uploads = await read_form(self.multipart(), settings.spool_threshold)
             if uploads:
                 # Uploaded files are closed (and their temporary files removed) when the request ends.
-                self._uploads = (self._uploads or []) + uploads
+                self.uploads = (self.uploads or []) + uploads
             return form
         raise Abort(f"Unsupported Media Type: expected a form, got {media or 'no Content-Type'!r}", 415)
 
@@ -145,8 +145,9 @@ class RequestHelpers(ResponseWriting):
             raise Abort("Bad Request: the body is neither JSON nor a form", 400) from None
         return ddict(data) if isinstance(data, dict) else data
 
-    def _close_uploads(self) -> None:
-        uploads, self._uploads = self._uploads, None
+    def close_uploads(self) -> None:
+        """Close the files uploaded with this request (and remove their temporary files)."""
+        uploads, self.uploads = self.uploads, None
         for upload in uploads or ():
             upload.close()
 
@@ -168,7 +169,7 @@ class RequestHelpers(ResponseWriting):
         # __getattr__ hook, which would slow every attribute access on r. A key that the class
         # has would win over a method (only data descriptors such as slots beat __dict__):
         # those are left out. A copy, so adding such a key to the store later cannot hide one.
-        # (The concrete BlazeioProtocol declares the __dict__ slot; this layer does not.)
+        # (The concrete request class declares the __dict__ slot; this layer does not.)
         attributes: dict[str, Any] = {}
         if isinstance(value, dict):
             classes = type(self).__mro__
@@ -177,7 +178,7 @@ class RequestHelpers(ResponseWriting):
                 for key, item in value.items()
                 if type(key) is str and not any(key in vars(cls) for cls in classes)
             }
-        instance = vars(self)  # filled in place: the connection keeps a reference to it
+        instance = vars(self)
         instance.clear()
         instance.update(attributes)
 

@@ -19,9 +19,9 @@ from typing import IO, NoReturn
 
 from blazeio_common.errors import ProtocolError
 from blazeio_common.http import NEED_DATA
+from blazeio_server.abort import Abort
 from blazeio_server.filesink import FileSink
 from blazeio_server.multipart_parser import FORM_END, PART_END, Mark, MultipartParser, PartHead
-from blazeio_server.responses import Abort
 
 __all__ = ["MultipartPart", "MultipartReader"]
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from blazeio_common import BlazeioException, ModuleError, dumps, url_encode
+from blazeio_common import ModuleError, dumps, url_encode
+from blazeio_server.abort import Abort, current_request, request_or_current
 from blazeio_server.awaitables import DONE
-
-if TYPE_CHECKING:
-    from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.conditional import http_timestamp
+from blazeio_server.file_response import Representation, file_etag, http_date, send_representation
+from blazeio_server.request import ServerRequest
+from blazeio_server.static import content_type
+from blazeio_server.types import HandlerRequest
 
 __all__ = ["DONE", "Abort", "Ctypes", "Deliver", "current_request"]
-
-current_request: ContextVar[BlazeioProtocol] = ContextVar("blazeio_current_request")
 
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -35,34 +35,6 @@ class Ctypes:
     eventstream = "text/event-stream"
     octet = "application/octet-stream"
     chunked: Mapping[str, str] = {"Transfer-encoding": "chunked"}
-
-
-class Abort(BlazeioException):
-    """Raise to answer at once: ``raise io.Abort("Not Found", 404, {"X": "y"})``.
-
-    Raised after the response head was sent, it closes the connection instead of
-    writing a second head.
-    """
-
-    def __init__(
-        self, message: str = "Something went wrong", status: int = 403, headers: Mapping[str, Any] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = dict(headers) if headers else {}
-
-    async def text(self, r: BlazeioProtocol | None = None) -> None:
-        """Send this abort as the response of ``r`` (or the current request)."""
-        await _request(r).respond(self.status, self.headers, self.message.encode(), TEXT)
-
-
-def _request(r: BlazeioProtocol | None) -> BlazeioProtocol:
-    if r is not None:
-        return r
-    try:
-        return current_request.get()
-    except LookupError:
-        raise ModuleError("no current request: call this from a handler, or pass r") from None
 
 
 def _body(data: Any, indent: int) -> bytes:
@@ -98,10 +70,10 @@ class _Deliver:
         # the drain when the transport is paused, else an awaitable that is already done (so a
         # response costs one coroutine, the public method's).
         data: Any = None
-        r: BlazeioProtocol | None = None
+        r: HandlerRequest | None = None
         if args:
             data = args[0]
-            if type(data) not in _BODY_TYPES and isinstance(data, _protocol_class()):
+            if type(data) not in _BODY_TYPES and isinstance(data, ServerRequest):
                 r, data = data, (args[1] if len(args) > 1 else None)
         if path is not None:
             headers = {**(headers or {}), "Location": path}
@@ -146,14 +118,9 @@ class _Deliver:
         An ``ETag`` or ``Last-Modified`` in ``headers`` replaces the computed one.
         Zero copy where the loop allows; otherwise read in a thread with backpressure.
         """
-        # Imported here: these modules import this one (Abort).
-        from blazeio_server.conditional import http_timestamp  # noqa: PLC0415
-        from blazeio_server.file_response import Representation, file_etag, http_date, send_representation  # noqa: PLC0415
-        from blazeio_server.static import content_type  # noqa: PLC0415
-
-        r = args[0] if args and isinstance(args[0], _protocol_class()) else None
+        r = args[0] if args and isinstance(args[0], ServerRequest) else None
         path = str(args[1] if r is not None else args[0])
-        request = _request(r)
+        request = request_or_current(r)
         name = filename or os.path.basename(path)
         try:
             handle = open(path, "rb")  # noqa: SIM115, ASYNC230 - one local syscall; closed below
@@ -203,19 +170,8 @@ def _field(fields: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-_PROTOCOL: list[type[BlazeioProtocol]] = []
 # Bodies handlers pass most often: none of them is a request, so the class check is skipped.
 _BODY_TYPES = frozenset({str, bytes, dict, list})
-
-
-def _protocol_class() -> type[BlazeioProtocol]:
-    try:
-        return _PROTOCOL[0]
-    except IndexError:
-        from blazeio_server.protocol import BlazeioProtocol  # noqa: PLC0415 - avoids an import cycle
-
-        _PROTOCOL.append(BlazeioProtocol)
-        return BlazeioProtocol
 
 
 Deliver = _Deliver()

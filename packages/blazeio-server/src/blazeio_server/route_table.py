@@ -15,18 +15,16 @@ path is split on ``/`` *before* percent-decoding, so ``a%2Fb`` is one segment (`
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote
 
-from blazeio_server.responses import Abort
+from blazeio_server.abort import Abort
 from blazeio_server.route_patterns import Converter, RouteError, Template, parse_template
-
-if TYPE_CHECKING:
-    from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.types import HandlerRequest
 
 __all__ = ["Binding", "Endpoint", "RouteTable", "Scope"]
 
-Handler = Callable[["BlazeioProtocol"], Awaitable[Any]]
+Handler = Callable[["HandlerRequest"], Awaitable[Any]]
 ANY = "*"
 SEARCH: tuple[()] = ()  # lookup(): "the quick walk cannot tell, resolve() must search"
 
@@ -41,7 +39,7 @@ class Scope(Protocol):
 def scoped(handler: Handler, scope: Sequence[Scope]) -> Handler:
     """``handler`` inside the before/after middleware of its groups (outermost first; afters in a finally)."""
 
-    async def run(r: BlazeioProtocol) -> None:
+    async def run(r: HandlerRequest) -> None:
         try:
             for group in scope:
                 for before in group.before:
@@ -163,7 +161,7 @@ class MethodDispatch:
         self.endpoint = endpoint
         self.fallback = fallback
 
-    def __call__(self, r: BlazeioProtocol) -> Awaitable[Any]:
+    def __call__(self, r: HandlerRequest) -> Awaitable[Any]:
         binding = self.endpoint.pick(r.method)
         if binding is None:
             return self.fallback(r)  # a pattern may take this method, else 405

@@ -24,19 +24,17 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from blazeio_server.responses import Abort
+from blazeio_server.abort import Abort
 from blazeio_server.route_decorators import RouteDecorators
 from blazeio_server.route_patterns import RouteError
 from blazeio_server.route_table import ANY, RouteTable, Scope, scoped
-
-if TYPE_CHECKING:
-    from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.types import HandlerRequest
 
 __all__ = ["RouteError", "Router", "route_name"]
 
-Handler = Callable[["BlazeioProtocol"], Awaitable[Any]]
+Handler = Callable[["HandlerRequest"], Awaitable[Any]]
 F = TypeVar("F", bound=Callable[..., Any])
 # (method, path as this router sees it, handler, groups around it, name)
 RouteSpec = tuple[str, str, Handler, tuple[Scope, ...], str]
@@ -250,7 +248,7 @@ class Router:
         return path
 
     # -- dispatch -------------------------------------------------------------------------
-    def dispatch(self, r: BlazeioProtocol) -> Awaitable[Any]:
+    def dispatch(self, r: HandlerRequest) -> Awaitable[Any]:
         """Run the middleware chains and the route (or the handle-all chain) for ``r``.
 
         A plain def returning what to await: without before/after middleware (the hot path)
@@ -285,7 +283,7 @@ class Router:
             return exc
         return Abort("Not Implemented", 501)
 
-    async def _dispatch_full(self, r: BlazeioProtocol) -> None:
+    async def _dispatch_full(self, r: HandlerRequest) -> None:
         try:
             for before in self.before:
                 await before(r)
@@ -301,7 +299,7 @@ class Router:
             for after in self.after:
                 await after(r)
 
-    async def _no_route(self, r: BlazeioProtocol) -> None:
+    async def _no_route(self, r: HandlerRequest) -> None:
         path = r.path
         for prefix, scope in self.groups:
             group = scope[-1]
@@ -314,7 +312,7 @@ class Router:
             raise Abort("Not Found", 404)
         await self._handle_all_chain(r)
 
-    async def _handle_all_chain(self, r: BlazeioProtocol) -> None:
+    async def _handle_all_chain(self, r: HandlerRequest) -> None:
         for handle in self.handle_all:
             await handle(r)
             if r.prepared:

@@ -40,18 +40,17 @@ import os
 import stat as stat_module
 from collections.abc import Awaitable
 from time import monotonic_ns
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from blazeio_common.http import get_encoder, serialise_fields
+from blazeio_server.abort import Abort
+from blazeio_server.awaitables import DONE
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.conditional import PROCEED, preconditions
 from blazeio_server.file_cache import FileCache
 from blazeio_server.file_response import Representation, file_etag, http_date, send_representation
-from blazeio_server.responses import DONE, Abort
-
-if TYPE_CHECKING:
-    from blazeio_server.protocol import BlazeioProtocol
+from blazeio_server.types import HandlerRequest
 
 __all__ = ["StaticServer"]
 
@@ -155,7 +154,7 @@ class StaticServer:
             return True
         return os.path.commonpath([os.path.realpath(candidate), self.root]) == self.root
 
-    def _resolve_cached(self, r: BlazeioProtocol) -> tuple[str, os.stat_result | None] | None:
+    def _resolve_cached(self, r: HandlerRequest) -> tuple[str, os.stat_result | None] | None:
         # A resolved path is reused while it is still a regular file (not a symlink: its target
         # could change), so a hot file costs one lstat instead of several stats and a realpath;
         # that lstat is also the file's stat (it is no symlink), which serve() reuses.
@@ -186,7 +185,7 @@ class StaticServer:
             self._resolved[path] = (resolved, 0, None)
         return resolved, None
 
-    def handle_all_middleware(self, r: BlazeioProtocol) -> Awaitable[None]:
+    def handle_all_middleware(self, r: HandlerRequest) -> Awaitable[None]:
         # A plain def: a hot cached file is answered right here, and what is returned (the
         # drain, or an awaitable already done) is all the server awaits -- no coroutine.
         found = self._resolve_cached(r)
@@ -204,7 +203,7 @@ class StaticServer:
             return self._serve(r, file)
         return r.send_whole(200, hit[1], hit[0])
 
-    def _sibling(self, r: BlazeioProtocol, file: str) -> tuple[str, str] | None:
+    def _sibling(self, r: HandlerRequest, file: str) -> tuple[str, str] | None:
         """A precompressed ``file.br`` / ``file.gz`` the client accepts, as (path, coding)."""
         accepted = r.headers.get("accept-encoding")
         if not accepted:
@@ -220,7 +219,7 @@ class StaticServer:
         # Local stats, like the one every response needs; not worth a thread hop.
         return os.path.isfile(file + ".br") or os.path.isfile(file + ".gz")
 
-    async def serve(self, r: BlazeioProtocol, file: str, stat: os.stat_result | None = None) -> None:
+    async def serve(self, r: HandlerRequest, file: str, stat: os.stat_result | None = None) -> None:
         """Answer ``r`` with ``file`` (``stat``: its fresh ``os.stat``, if the caller has one)."""
         hit = self._plain_hit(r, file, stat)
         if hit is not None:
@@ -228,7 +227,7 @@ class StaticServer:
         else:
             await self._serve(r, file)
 
-    def _plain_hit(self, r: BlazeioProtocol, file: str, stat: os.stat_result | None) -> tuple[bytes, bytes] | None:
+    def _plain_hit(self, r: HandlerRequest, file: str, stat: os.stat_result | None) -> tuple[bytes, bytes] | None:
         """The common plain GET of a hot small file: (body, head fields) from memory, or None."""
         if r.headers.has_any(_NOT_PLAIN):
             return None
@@ -236,7 +235,7 @@ class StaticServer:
             stat = os.stat(file)
         return self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
 
-    async def _serve(self, r: BlazeioProtocol, file: str) -> None:
+    async def _serve(self, r: HandlerRequest, file: str) -> None:
         kind = content_type(file)
         stat = os.stat(file)
         size = stat.st_size
@@ -281,7 +280,7 @@ class StaticServer:
             rep = Representation(fields, etag, modified, source_stat.st_size, body)
         await send_representation(r, rep, self.chunk_size)
 
-    async def _body(self, r: BlazeioProtocol, file: str, stat: os.stat_result, fields: dict[str, Any]) -> bytes | str:
+    async def _body(self, r: HandlerRequest, file: str, stat: os.stat_result, fields: dict[str, Any]) -> bytes | str:
         """A small file's bytes (from memory, else read once and kept), or its path."""
         size = stat.st_size
         if size > self.cache.entry_max:
@@ -319,5 +318,5 @@ class StaticServer:
         return encoded
 
     @staticmethod
-    def _wants_body(r: BlazeioProtocol, etag: str, modified: int) -> bool:
+    def _wants_body(r: HandlerRequest, etag: str, modified: int) -> bool:
         return preconditions(r.method, r.headers.get, etag, modified) == PROCEED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, BinaryIO
 
 from blazeio_common import ClientDisconnected, LocalProtocolError, dumps
@@ -21,7 +21,6 @@ from blazeio_common.http import (
     serialise_fields,
     status_line,
 )
-from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.framing import CHUNKED, CONTENT_LENGTH, NO_BODY
 from blazeio_common.http.send_framing import send_framing
@@ -31,18 +30,18 @@ from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible
 from blazeio_server.reading import BodyReading
 from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
-from blazeio_server.response_heads import HeadShapes
-from blazeio_server.zerocopy import SendfileJob, SendfilePool
+from blazeio_server.response_lines import ResponseLines, content_type_line, length_line
+from blazeio_server.types import Fields
+from blazeio_server.zerocopy import SendfileJob
 
-__all__ = ["ResponseLines", "ResponseWriting"]
+__all__ = ["ResponseLines", "ResponseWriting"]  # ResponseLines: re-exported from response_lines
 
-# Response header fields: a mapping, field lines already serialised, or none.
-_Fields = Mapping[str, Any] | bytes | None
+_Fields = Fields
 
 _CLOSE = b"Connection: close\r\n"
 _CHUNKED = b"Transfer-Encoding: chunked\r\n"
 _NO_BODY = NoBodyWriter()  # holds no state: one for every response without content
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"  # sent with a 2xx head (see prepare)
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
 # Body pieces at least this large are handed to the transport as they are rather than joined
 # with a held head (joining copies; for a large body the copy costs more than a second write).
@@ -86,34 +85,6 @@ async def _one_shot(coding: str, data: bytes) -> bytes:
     return run() if len(data) < 64 * 1024 else await asyncio.to_thread(run)
 
 
-def content_type_line(table: dict[str, bytes], content_type: str) -> bytes:
-    """The Content-Type line missing from ``table`` (a ``ResponseLines`` table), built and kept."""
-    return remember(table, content_type, serialise_fields({"Content-Type": content_type}), 64)
-
-
-def length_line(table: dict[int, bytes], length: int) -> bytes:
-    """The Content-Length line missing from ``table``, built (and kept when small)."""
-    line = b"Content-Length: %d\r\n" % length
-    if length < 1 << 16:
-        remember(table, length, line, 4096)
-    return line
-
-
-class ResponseLines:
-    """Serialised Content-Type and Content-Length lines, owned by one ``App``.
-
-    An app answers a few types and, for an API, a few small sizes again and again: a dict
-    lookup replaces the validation and formatting (``bench:instructions server``). Callers
-    look a line up themselves (no call per response) and call the builders above on a miss.
-    """
-
-    __slots__ = ("content_types", "lengths")
-
-    def __init__(self) -> None:
-        self.content_types: dict[str, bytes] = {}
-        self.lengths: dict[int, bytes] = {}
-
-
 def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str | None:
     for key, value in headers.items():
         if key.lower() == name:
@@ -136,25 +107,11 @@ class ResponseWriting(BodyReading):
     """Everything that writes to the client (the layer above ``BodyReading``)."""
 
     __slots__ = (
-        "_content_types",
-        "_continue_sent",
-        "_cork",
-        "_cork_size",
-        "_drain_waiter",
         "_encoder",
-        "_eof_sent",
-        "_flush_soon",
-        "_head_cork",
-        "_head_shapes",
-        "_length_lines",
-        "_prepared",
-        "_sendfile_pool",
         "_sse",
         "_staged",
-        "_transport_write",
-        "_write",
-        "_write_paused",
         "_writer",
+        "complete",
         "method",
         "status",
         "version",
@@ -163,27 +120,11 @@ class ResponseWriting(BodyReading):
     method: str
     version: str
     status: int
-    _prepared: bool
-    _eof_sent: bool
+    complete: bool  # True once the response is complete (its end written, or given up)
     _writer: BodyWriter | None
     _sse: bool
-    _write: Callable[[bytes | bytearray | memoryview], object]
-    _write_paused: bool
-    _drain_waiter: asyncio.Future[None] | None
-    _continue_sent: bool
     _staged: list[tuple[str, str]] | None
     _encoder: Encoder | None
-    _cork: list[bytes] | None
-    _cork_size: int
-    _head_cork: bool
-    # Bound once per connection (no bound method made per response): the transport's write,
-    # and the end-of-turn flush a cork schedules.
-    _transport_write: Callable[[bytes | bytearray | memoryview], object]
-    _flush_soon: Callable[[], None]
-    _head_shapes: HeadShapes
-    _content_types: dict[str, bytes]  # the App's ResponseLines tables
-    _length_lines: dict[int, bytes]
-    _sendfile_pool: SendfilePool
 
     def set_cookie(
         self,
@@ -251,17 +192,17 @@ class ResponseWriting(BodyReading):
         """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
-        if self._closed:
+        if self.conn.closed:
             raise ClientDisconnected("the client went away")
         # The framing facts and validated lines of this header mapping, usually from the App's memo.
         if headers:
             try:
                 key: tuple[tuple[str, Any], ...] | None = tuple(headers.items())
-                shape = self._head_shapes.get(key)  # type: ignore[arg-type]
+                shape = self.conn.head_shapes.get(key)  # type: ignore[arg-type]
             except TypeError:  # an unhashable value (a list of lines): never memoised
                 key = shape = None
             if shape is None:
-                shape = self._head_shapes.learn(key, headers)
+                shape = self.conn.head_shapes.learn(key, headers)
         else:
             shape = EMPTY_SHAPE
         content_length, chunked, sse, coding, media, lines, shape_fields, framing = shape
@@ -311,7 +252,7 @@ class ResponseWriting(BodyReading):
         if not self.keep_alive or self.version == "1.0":
             start += self._connection_header()
         head = start + lines + added + b"\r\n"
-        if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self._body_complete:
+        if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self.body_complete:
             # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
             # code" or "an immediate 100 (Continue) response to encourage the client to send the
             # request content". A 2xx head before the body was read says the body is wanted (the
@@ -323,20 +264,14 @@ class ResponseWriting(BodyReading):
         self.status = status
         self._writer = writer
         self._sse = sse
-        if self._cork is None:
-            # The head waits for the body written in this same turn of the loop, so a head and a
-            # body leave in one transport write; the cork's call_soon sends it alone at the end
-            # of the turn if the handler awaits something else first (and a complete body, eof,
-            # a drain, sendfile and closing flush it before they go on). _start_cork, inlined.
-            self._cork = [head]
-            self._cork_size = len(head)
-            self._write = self._corked_write
-            self._head_cork = True
-            self.loop.call_soon(self._flush_soon)
-        else:
-            self._write(head)
-        if self._write_paused:
-            await self._drain()
+        # The head waits for the body written in this same turn of the loop, so a head and a
+        # body leave in one transport write; it leaves alone at the end of the turn if the
+        # handler awaits something else first (and a complete body, eof, a drain, sendfile and
+        # closing flush it before they go on).
+        conn = self.conn
+        conn.hold_head(head)
+        if conn.write_paused:
+            await conn.drain()
 
     async def respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
         """A whole response in one write: head with Content-Length, then the body.
@@ -353,13 +288,14 @@ class ResponseWriting(BodyReading):
 
     def drain(self) -> Awaitable[None]:
         """Wait until the transport takes more (what is held, such as a head, is sent first)."""
-        return self._drain() if self._write_paused or self._cork is not None else DONE
+        conn = self.conn
+        return conn.drain() if conn.write_paused or conn.held is not None else DONE
 
-    def _respond(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
+    def respond_now(self, status: int, headers: _Fields, body: bytes, content_type: str | None = None) -> None:
         """``send_whole`` where nothing waits for the drain (the connection closes next)."""
         pending = self.send_whole(status, headers, body, content_type)
         if pending is not DONE:
-            pending.close()  # type: ignore[attr-defined]  # the _drain coroutine, never started
+            pending.close()  # type: ignore[attr-defined]  # the drain coroutine, never started
 
     def send_whole(
         self, status: int, headers: _Fields, body: bytes, content_type: str | None = None
@@ -372,12 +308,12 @@ class ResponseWriting(BodyReading):
         """
         if self._prepared:
             raise LocalProtocolError("the response head was already sent")
-        if self._closed:
+        if self.conn.closed:
             raise ClientDisconnected("the client went away")
         settings = self.settings
         if isinstance(headers, bytes):
-            self._write_whole(status, headers, body)
-            return self._drain() if self._write_paused else DONE
+            _write_whole(self, status, headers, body)
+            return self.conn.drain() if self.conn.write_paused else DONE
         if (
             settings.compress
             and len(body) >= settings.compress_min_size
@@ -407,27 +343,10 @@ class ResponseWriting(BodyReading):
         else:
             extra = b""
             if content_type is not None:  # the lookup inline: the miss path alone is a call
-                types = self._content_types
+                types = self.conn.content_types
                 extra = types.get(content_type) or content_type_line(types, content_type)
-        self._write_whole(status, extra, body)
-        return self._drain() if self._write_paused else DONE
-
-    def _write_whole(self, status: int, fields: bytes, body: bytes) -> None:
-        """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
-        extra = serialise_fields(self._staged) + fields if self._staged else fields
-        connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
-        # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
-        length = b""
-        if status >= 200 and status != 204:
-            lengths = self._length_lines
-            length = lengths.get(len(body)) or length_line(lengths, len(body))
-        prefix = head_prefix(status, self.settings)
-        self._prepared = self._eof_sent = True
-        self.status = status
-        if self.method == "HEAD" or not body or status in (204, 304):
-            self._write(b"".join((prefix, connection, length, extra, b"\r\n")))
-        else:
-            self._write(b"".join((prefix, connection, length, extra, b"\r\n", body)))
+        _write_whole(self, status, extra, body)
+        return self.conn.drain() if self.conn.write_paused else DONE
 
     async def write(self, data: Any) -> None:
         """Write body bytes (or, for SSE, an event); zero-length writes do nothing."""
@@ -437,42 +356,42 @@ class ResponseWriting(BodyReading):
             data = _sse_frame(data)
         elif not data:
             return
-        if self._closed:
+        if self.conn.closed:
             raise ClientDisconnected("the client went away")
-        if self._eof_sent:
+        if self.complete:
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
-        cork = self._cork
+        cork = self.conn.held
         if type(writer) is ContentLengthWriter and type(data) is bytes and len(data) == writer.remaining:
             # The whole declared body (no encoder: a Content-Length body is taken as encoded).
             # The response is complete with it: a later write is refused, eof() has nothing left
             # to do, and what is held (the head) leaves with it in one write -- the common
             # prepare() + write() answered without the writer's and the cork's calls.
             writer.remaining = 0
-            self._eof_sent = True
-            if cork is not None and self._head_cork and len(data) < _NO_COPY:
+            self.complete = True
+            if cork is not None and self.conn.head_held and len(data) < _NO_COPY:
                 cork.append(data)
-                self._uncork()
+                self.conn.flush()
             else:
-                self._write(data)
-                if self._head_cork:
-                    self._uncork()
+                self.conn.write(data)
+                if self.conn.head_held:
+                    self.conn.flush()
         else:
             encoder = self._encoder
             if encoder is not None:
                 data = encoder.encode(bytes(data))
                 if self._sse:
                     data += encoder.flush()  # each event must reach the browser now
-            if self._head_cork and len(data) >= _NO_COPY:
-                self._uncork()  # a large piece is not copied into the held head: the head goes first
-            writer.send(data, self._write)
+            if self.conn.head_held and len(data) >= _NO_COPY:
+                self.conn.flush()  # a large piece is not copied into the held head: the head goes first
+            writer.send(data, self.conn.write)
             if type(writer) is ContentLengthWriter and not writer.remaining:
-                self._eof_sent = True  # complete, as above
-                if self._head_cork:
-                    self._uncork()
-        if self._write_paused:
-            await self._drain()
+                self.complete = True  # complete, as above
+                if self.conn.head_held:
+                    self.conn.flush()
+        if self.conn.write_paused:
+            await self.conn.drain()
 
     async def sendfile(self, handle: BinaryIO, offset: int, count: int, chunk_size: int = 100 * 1024) -> None:
         """Send ``count`` bytes of an open file from ``offset`` as (part of) the body.
@@ -487,13 +406,13 @@ class ResponseWriting(BodyReading):
             isinstance(writer, ContentLengthWriter)
             and self._encoder is None
             and count <= writer.remaining
-            and not self._closed
+            and not self.conn.closed
         ):
             loop = asyncio.get_running_loop()
-            self._uncork()  # loop.sendfile starts after the transport's buffer: ours must be in it
+            self.conn.flush()  # loop.sendfile starts after the transport's buffer: ours must be in it
             sent: int | None
             try:
-                sent = await loop.sendfile(self.transport, handle, offset, count, fallback=False)
+                sent = await loop.sendfile(self.conn.transport, handle, offset, count, fallback=False)
             except (NotImplementedError, RuntimeError, AttributeError, TypeError):
                 sent = await self._sendfile_in_thread(handle, offset, count)  # uvloop has none
             if sent is not None:
@@ -510,7 +429,7 @@ class ResponseWriting(BodyReading):
 
     async def _sendfile_in_thread(self, handle: BinaryIO, offset: int, count: int) -> int | None:
         """``os.sendfile`` from a worker thread on plain TCP; ``None`` where it cannot be used."""
-        transport = self.transport
+        transport = self.conn.transport
         sock = transport.get_extra_info("socket")
         if sock is None or transport.get_extra_info("sslcontext") is not None:
             return None
@@ -525,10 +444,10 @@ class ResponseWriting(BodyReading):
                 high, low = transport.get_write_buffer_limits()
                 transport.set_write_buffer_limits(1, 0)
                 try:
-                    await self._drain()
+                    await self.conn.drain()
                 finally:
                     transport.set_write_buffer_limits(high, low)
-            return await self._sendfile_pool.try_run(job, offset, count)
+            return await self.conn.sendfile_pool.try_run(job, offset, count)
         except ConnectionError as exc:
             raise ClientDisconnected(f"the client went away: {exc}") from exc
         finally:
@@ -581,100 +500,57 @@ class ResponseWriting(BodyReading):
             type(writer) is not ChunkedWriter
             or not self._sse
             or self._encoder is not None
-            or self._closed
-            or self._eof_sent
+            or self.conn.closed
+            or self.complete
         ):
             await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
             return
         # An SSE response on HTTP/1.1 (chunked, no encoder): the event is framed already.
-        writer.send(frame, self._write)
-        if self._write_paused:
-            await self._drain()
+        writer.send(frame, self.conn.write)
+        if self.conn.write_paused:
+            await self.conn.drain()
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
-        if self._eof_sent or not self._prepared:
+        if self.complete or not self._prepared:
             return
         if data:
             await self.write(data)
-        self._eof_sent = True
+        self.complete = True
         writer = self._writer
         assert writer is not None
         encoder = self._encoder
         if encoder is not None:
             self._encoder = None
             tail = encoder.finish()
-            if tail and not self._closed:
-                writer.send(tail, self._write)
+            if tail and not self.conn.closed:
+                writer.send(tail, self.conn.write)
         try:
-            writer.finish(self._write)
+            writer.finish(self.conn.write)
         finally:
             if type(writer) is UntilCloseWriter:
                 self.keep_alive = False
-            if self._head_cork:
-                self._uncork()  # the response is complete: head, body and end leave in one write
-        if self._write_paused and not self._closed:
-            await self._drain()
+            if self.conn.head_held:
+                self.conn.flush()  # the response is complete: head, body and end leave in one write
+        if self.conn.write_paused and not self.conn.closed:
+            await self.conn.drain()
 
     write_chunked_eof = eof
 
-    # -- pipelining: many responses, one write --------------------------------------------
-    def _start_cork(self) -> None:
-        """Hold writes until the event loop next runs (called while pipelined requests wait).
 
-        Requests already buffered are answered back to back without yielding, so their
-        responses leave in one ``send()`` instead of one each. The flush is a ``call_soon``:
-        a handler that really waits lets the loop run, which flushes, so no response waits on
-        a later request's work; and the hold never exceeds the write high watermark.
-        """
-        if self._cork is None:
-            self._cork = []
-            self._cork_size = 0
-            self._write = self._corked_write
-            self.loop.call_soon(self._flush_soon)
-
-    def _corked_write(self, data: bytes | bytearray | memoryview) -> None:
-        cork = self._cork
-        if cork is None:  # flushed by a size check while a caller held this bound method
-            self.transport.write(data)
-            return
-        chunk = data if type(data) is bytes else bytes(data)  # the caller may reuse its buffer
-        cork.append(chunk)
-        self._cork_size += len(chunk)
-        if self._cork_size >= self.settings.write_high_water:
-            self._uncork()
-
-    def _uncork(self) -> None:
-        cork = self._cork
-        if cork is None:
-            return
-        self._cork = None
-        self._head_cork = False
-        self._write = write = self._transport_write
-        if cork and not self._closed:
-            write(cork[0] if len(cork) == 1 else b"".join(cork))
-
-    def _close_transport(self) -> None:
-        """Close after what is held has been handed to the transport (which flushes, then closes)."""
-        self._uncork()
-        self.transport.close()
-
-    async def _drain(self) -> None:
-        """Wait (at 0% CPU) until the transport's buffer is below its low watermark."""
-        if self._cork is not None:
-            self._uncork()  # what is held must reach the transport before waiting on it
-        while self._write_paused:
-            if self._closed:
-                raise ClientDisconnected("the client went away")
-            waiter = self._drain_waiter
-            if waiter is None:
-                waiter = self._drain_waiter = asyncio.get_running_loop().create_future()
-            await waiter
-        if self._closed:
-            raise ClientDisconnected("the client went away")
-
-    def _send_continue(self) -> None:
-        # RFC 9110 §10.1.1: the 100 goes out when the handler first reads the body.
-        if not self._continue_sent and not self._prepared and not self._closed:
-            self._continue_sent = True
-            self._write(_CONTINUE)
+def _write_whole(self: ResponseWriting, status: int, fields: bytes, body: bytes) -> None:
+    """Head (status, Date, Server, Connection, Content-Length, ``fields``) and body in one write."""
+    extra = serialise_fields(self._staged) + fields if self._staged else fields
+    connection = b"" if self.keep_alive and self.version == "1.1" else self._connection_header()
+    # RFC 9110 §8.6: no Content-Length in 1xx and 204; HEAD and 304 state it but send no body.
+    length = b""
+    if status >= 200 and status != 204:
+        lengths = self.conn.length_lines
+        length = lengths.get(len(body)) or length_line(lengths, len(body))
+    prefix = head_prefix(status, self.settings)
+    self._prepared = self.complete = True
+    self.status = status
+    if self.method == "HEAD" or not body or status in (204, 304):
+        self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n")))
+    else:
+        self.conn.write(b"".join((prefix, connection, length, extra, b"\r\n", body)))

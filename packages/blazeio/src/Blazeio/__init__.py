@@ -21,7 +21,7 @@ from Blazeio.__about__ import __version__
 from Blazeio.testing import TestClient
 from blazeio_client import *
 from blazeio_common import *
-from blazeio_common import ioConf
+from blazeio_common import __compiled__, ioConf
 from blazeio_server import *
 
 __stdlib__ = [

@@ -47,6 +47,8 @@ from blazeio_common.http.head_cache import HeadCache
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.heads import head_fault, parse_fields, parse_request_line, parse_status_line, split_head
 from blazeio_common.http.limits import DEFAULT_LIMITS, Limits
+from blazeio_common.http.native import parse_request_head as native_parse_request_head
+from blazeio_common.http.native import parse_response_head as native_parse_response_head
 from blazeio_common.http.readers import BodyReader, ChunkedReader, ContentLengthReader, UntilCloseReader
 
 __all__ = ["RequestReceiver", "ResponseReceiver"]
@@ -399,14 +401,23 @@ class RequestReceiver(_Receiver):
                 r.method, r.target, r.version, Headers._trusted(entry.items, entry.index), r.keep_alive,
                 r.content_length, r.chunked, r.expect_continue,
             )  # fmt: skip
-        head = self._cut_head(414)
-        if head is None:
-            if self._eof:
-                if not buf:
-                    return ConnectionClosed()
-                raise ProtocolError("connection closed inside a request head", 400)
-            return NEED_DATA
-        request = self._request(head)
+        # The compiled parser (native.py) takes a complete, plainly valid head; anything else
+        # (incomplete, a limit, a fault, a rare form) it leaves to the pure-Python path below.
+        native = native_parse_request_head
+        if native is not None and (parsed := native(buf, self._scan, self._limits)) is not None:
+            self._scan = 0
+            request = self._request(*parsed)
+        else:
+            head = self._cut_head(414)
+            if head is None:
+                if self._eof:
+                    if not buf:
+                        return ConnectionClosed()
+                    raise ProtocolError("connection closed inside a request head", 400)
+                return NEED_DATA
+            method, target, version = parse_request_line(head[0], self._limits)
+            del head[0]
+            request = self._request(method, target, version, parse_fields(head, self._limits.max_header_count))
         if key is not None:
             self._remember(key, request)
         return request
@@ -420,10 +431,7 @@ class RequestReceiver(_Receiver):
                 raise ProtocolError("too many empty lines before the request line", 400)
             del buf[:2]
 
-    def _request(self, lines: list[str]) -> Request:
-        method, target, version = parse_request_line(lines[0], self._limits)
-        del lines[0]
-        headers = parse_fields(lines, self._limits.max_header_count)
+    def _request(self, method: str, target: str, version: str, headers: Headers) -> Request:
         index = headers._lookup()
         if target[0] != "/" or method == "CONNECT":
             _check_target(method, target)
@@ -511,7 +519,8 @@ class ResponseReceiver(_Receiver):
             return self._body_event()
         if state in (_DONE, _SWITCHED):
             return PAUSED
-        if not self._buf:
+        buf = self._buf
+        if not buf:
             return ConnectionClosed() if self._eof else NEED_DATA
         method = self.request_method
         entry = self._repeated_head() if self._last_head and method == "GET" else None
@@ -528,22 +537,27 @@ class ResponseReceiver(_Receiver):
                 r.status_code, r.reason, r.version, Headers._trusted(entry.items, entry.index), r.keep_alive,
                 r.framing, r.content_length,
             )  # fmt: skip
-        head = self._cut_head(400)
-        if head is None:
-            if self._eof:
-                if not self._buf:
-                    return ConnectionClosed()
-                raise ProtocolError("connection closed inside a response head", 400)
-            return NEED_DATA
-        response = self._response(head)
+        # The compiled parser, as for requests (native.py).
+        native = native_parse_response_head
+        if native is not None and (parsed := native(buf, self._scan, self._limits)) is not None:
+            self._scan = 0
+            response = self._response(*parsed)
+        else:
+            head = self._cut_head(400)
+            if head is None:
+                if self._eof:
+                    if not buf:
+                        return ConnectionClosed()
+                    raise ProtocolError("connection closed inside a response head", 400)
+                return NEED_DATA
+            version, status_code, reason = parse_status_line(head[0])
+            del head[0]
+            response = self._response(version, status_code, reason, parse_fields(head, self._limits.max_header_count))
         if key is not None and type(response) is Response and self._state == _BODY:
             self._remember(key, response)  # final responses only: 1xx and tunnels are rare
         return response
 
-    def _response(self, lines: list[str]) -> Response:
-        version, status_code, reason = parse_status_line(lines[0])
-        del lines[0]
-        headers = parse_fields(lines, self._limits.max_header_count)
+    def _response(self, version: str, status_code: int, reason: str, headers: Headers) -> Response:
         if status_code < 200:
             if status_code == 101:
                 self._state = _SWITCHED

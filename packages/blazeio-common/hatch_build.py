@@ -1,0 +1,72 @@
+"""Build hook: compile the request-head parser (``native_heads.pyx``) with Cython, if it can.
+
+A wheel gets the compiled module beside the pure-Python code (and a platform tag); an editable
+install gets it built in place in ``src``. Without a C compiler, or with
+``BLAZEIO_NO_EXTENSIONS`` set, the build still succeeds as the pure-Python build and says so
+once. Which build runs is ``blazeio_common.__compiled__``.
+
+After editing the ``.pyx``, rebuild it in place with ``hatch run native`` (this file run as a
+script).
+"""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+MODULE = "blazeio_common.http.native_heads"
+SOURCE = Path("src/blazeio_common/http/native_heads.pyx")
+
+
+class NativeBuildHook(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if os.environ.get("BLAZEIO_NO_EXTENSIONS", "") not in ("", "0"):
+            self.app.display_warning("blazeio-common: BLAZEIO_NO_EXTENSIONS is set: the pure-Python build")
+            return
+        root = Path(self.root)
+        editable = version == "editable"
+        out = root / "src" if editable else root / "build" / "native"
+        try:
+            built = compile_native(root, out)
+        except Exception as error:  # no compiler, no headers, no Cython: the pure build still works
+            self.app.display_warning(
+                f"blazeio-common: the compiled parser was not built ({type(error).__name__}: {error}); "
+                "installing the pure-Python build"
+            )
+            return
+        if not editable:
+            build_data["force_include"][str(built)] = str(built.relative_to(out))
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+
+
+def compile_native(root: Path, out: Path) -> Path:
+    """Compile the parser into ``out`` (a package root); return the built module's path."""
+    from Cython.Build import cythonize  # noqa: PLC0415 - build-time dependencies, for the hook only
+    from setuptools import Distribution, Extension  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ext = Extension(MODULE, [str(root / SOURCE)])
+        modules = cythonize([ext], build_dir=tmp, quiet=True, compiler_directives={"language_level": 3})
+        dist = Distribution({"name": "blazeio-common", "ext_modules": modules})
+        command: Any = dist.get_command_obj("build_ext")
+        command.build_lib = str(out)
+        command.build_temp = tmp
+        command.ensure_finalized()
+        command.run()
+    built = out.joinpath(*MODULE.split(".")).with_name("native_heads" + sysconfig.get_config_var("EXT_SUFFIX"))
+    if not built.is_file():
+        raise FileNotFoundError(built)
+    return built
+
+
+if __name__ == "__main__":
+    here = Path(__file__).parent
+    print(compile_native(here, here / "src"))

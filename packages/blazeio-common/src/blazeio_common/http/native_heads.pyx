@@ -1,0 +1,260 @@
+# cython: language_level=3, boundscheck=True, wraparound=False, cdivision=False
+"""The compiled twin of ``heads.py``: one scan over a head's bytes, no Python object until the
+results.
+
+``parse_request_head`` and ``parse_response_head`` accept exactly the heads the pure-Python
+path accepts and return what it would build; for anything else -- an incomplete head, a limit, a fault, a rare form
+such as ``HTTP/1.2`` -- it returns ``None`` and the caller runs the pure-Python path, which
+names the fault with the same exception and status. So the two builds cannot differ in their
+errors, and this file only has to be right about the heads it accepts (the differential
+test in tests/common/test_native_differential.py checks that).
+
+Memory safety: every read is ``p[i]`` with ``i < n`` checked in the same condition (``n`` is
+the length of the bytes object, which nothing can change during the scan: no Python code
+runs inside it), the one stack buffer is written only below its declared size, and nothing
+is allocated by hand.
+"""
+
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.unicode cimport PyUnicode_DecodeLatin1
+from libc.string cimport memchr, memcmp
+
+from blazeio_common.http.headers import Headers
+
+# The lookup tables: 1 where a byte may appear.
+cdef unsigned char TCHAR[256]      # token (RFC 9110 §5.6.2)
+cdef unsigned char TARGET[256]     # the request target: visible ASCII
+cdef unsigned char VALUE[256]      # field values: anything but the CTLs (HTAB allowed), DEL
+cdef unsigned char LOWER[256]      # ASCII lower-casing
+
+
+cdef void _tables():
+    cdef int c
+    for c in range(256):
+        TCHAR[c] = 0
+        TARGET[c] = 1 if 0x21 <= c <= 0x7E else 0
+        VALUE[c] = 1 if (c >= 0x20 and c != 0x7F) or c == 9 else 0
+        LOWER[c] = c + 32 if 0x41 <= c <= 0x5A else c
+    for c in b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+        TCHAR[c] = 1
+
+
+_tables()
+
+cdef enum:
+    NAME_BUF = 64  # lower-case names up to this length are built on the stack
+
+# Field names clients send on most requests, as sent and in lower case: a name that is one of
+# them byte for byte costs a few compares instead of two new strings and a hash. (Constants,
+# never changed; the bytes objects keep the C pointers valid.)
+cdef tuple KNOWN = (
+    "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Connection", "Cookie", "Referer",
+    "Cache-Control", "Content-Type", "Content-Length", "Origin", "Authorization", "Upgrade-Insecure-Requests",
+    "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Priority", "Pragma",
+    "If-None-Match", "If-Modified-Since", "Transfer-Encoding", "X-Requested-With", "X-Forwarded-For",
+    "X-Request-Id", "Expect", "Range", "Upgrade", "DNT",
+)
+cdef tuple KNOWN_LOWER = tuple(name.lower() for name in KNOWN)
+cdef tuple KNOWN_BYTES = tuple(name.encode("ascii") for name in KNOWN)
+assert len(KNOWN) == 30
+cdef enum:
+    KNOWN_COUNT = 30
+
+
+cdef inline Py_ssize_t _known(const unsigned char* p, Py_ssize_t n):
+    """The index of the name ``p[:n]`` in ``KNOWN``, or -1."""
+    cdef Py_ssize_t k
+    cdef bytes known
+    for k in range(KNOWN_COUNT):
+        known = <bytes>KNOWN_BYTES[k]
+        if len(known) == n and memcmp(<const char*>known, p, <size_t>n) == 0:
+            return k
+    return -1
+
+
+# The usual methods as shared strings (a request's method is almost always one of them).
+cdef str GET = "GET", POST = "POST", HEAD = "HEAD", PUT = "PUT", DELETE = "DELETE"
+
+
+cdef inline str _method(const unsigned char* p, Py_ssize_t n):
+    if n == 3 and p[0] == b"G" and p[1] == b"E" and p[2] == b"T":
+        return GET
+    if n == 4 and p[0] == b"P" and p[1] == b"O" and p[2] == b"S" and p[3] == b"T":
+        return POST
+    return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
+
+
+cdef inline str _lower(const unsigned char* p, Py_ssize_t n, str name):
+    cdef unsigned char buf[NAME_BUF]
+    cdef Py_ssize_t i
+    if n > NAME_BUF:
+        return name.lower()
+    for i in range(n):  # i < n <= NAME_BUF: inside both p's span and buf
+        buf[i] = LOWER[p[i]]
+    return PyUnicode_DecodeLatin1(<const char*>buf, n, NULL)
+
+
+cdef Py_ssize_t _head_end(const unsigned char* p, Py_ssize_t n, Py_ssize_t start):
+    """The index just after the first CRLF CRLF at or after ``start``, or -1."""
+    cdef const void* lf
+    if start < 0:
+        start = 0
+    if start >= n:  # also keeps start + 3 from overflowing
+        return -1
+    cdef Py_ssize_t i = start + 3  # where the LF ending a match may be
+    while i < n:
+        lf = memchr(p + i, 10, <size_t>(n - i))  # reads p[i] .. p[n - 1] only
+        if lf == NULL:
+            return -1
+        i = <const unsigned char*>lf - p  # i >= 3: the three bytes before it are in range
+        if p[i - 3] == 13 and p[i - 2] == 10 and p[i - 1] == 13:
+            return i + 1
+        i += 2  # the next match's final LF is at least two bytes further
+    return -1
+
+
+cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssize_t max_count):
+    """The field lines from ``p[i]`` to the empty line ending at ``end`` as ``Headers``, or
+    ``None`` for the pure path (``p[end - 2:end]`` is that empty line's CR LF)."""
+    cdef Py_ssize_t start, name_end, value_start, value_end, k, count = 0
+    cdef str name, value, lower, old
+    items = []
+    index = {}
+    # field-line = field-name ":" OWS field-value OWS CRLF
+    while i < end - 2:
+        count += 1
+        if count > max_count:
+            return None
+        start = i
+        while i < end and TCHAR[p[i]]:
+            i += 1
+        if i == start or i >= end or p[i] != 58:  # ':'
+            return None
+        name_end = i
+        i += 1
+        while i < end and (p[i] == 32 or p[i] == 9):
+            i += 1
+        value_start = i
+        while i < end and VALUE[p[i]]:
+            i += 1
+        # Only CR LF may end the line: a bare CR or LF, or any other CTL, is for the pure path.
+        if i + 1 >= end or p[i] != 13 or p[i + 1] != 10:
+            return None
+        value_end = i
+        while value_end > value_start and (p[value_end - 1] == 32 or p[value_end - 1] == 9):
+            value_end -= 1
+        i += 2
+        k = _known(p + start, name_end - start)
+        if k >= 0:
+            name = <str>KNOWN[k]
+            lower = <str>KNOWN_LOWER[k]
+        else:
+            name = PyUnicode_DecodeLatin1(<const char*>p + start, name_end - start, NULL)
+            lower = _lower(p + start, name_end - start, name)
+        value = PyUnicode_DecodeLatin1(<const char*>p + value_start, value_end - value_start, NULL)
+        items.append((name, value))
+        old = index.get(lower)
+        index[lower] = value if old is None else f"{old}, {value}"
+    headers = Headers.__new__(Headers)  # as Headers._trusted(items, index) builds it, without its call
+    headers._items = items
+    headers._index = index
+    return headers
+
+
+cdef inline bint _version(const unsigned char* p):
+    """``p[0:7]`` is ``HTTP/1.`` (the caller checked that the 8 bytes from p are in range)."""
+    return (p[0] == b"H" and p[1] == b"T" and p[2] == b"T" and p[3] == b"P" and p[4] == b"/"
+            and p[5] == b"1" and p[6] == b".")
+
+
+def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
+    """Parse the complete request head at the start of ``buf`` and remove it from ``buf``.
+
+    Returns ``(method, target, version, headers)`` as ``heads.parse_request_line`` and
+    ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) when the head is incomplete
+    or anything about it is not plainly valid: the pure-Python path then decides.
+    ``scan`` is where a CRLF CRLF may start (the bytes before it were searched already).
+    """
+    cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
+    cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
+    cdef Py_ssize_t end = _head_end(p, n, scan)
+    if end < 0:
+        return None
+    cdef Py_ssize_t i = 0, start, line_end
+    cdef str method, target, version
+    # request-line = method SP request-target SP HTTP-version CRLF
+    while i < end and TCHAR[p[i]]:
+        i += 1
+    if i == 0 or i >= end or p[i] != 32:
+        return None
+    method = _method(p, i)
+    i += 1
+    start = i
+    while i < end and TARGET[p[i]]:
+        i += 1
+    # "SP HTTP/1.x CR LF" must fit: p[i] .. p[i + 10], all below end
+    if i == start or i + 11 > end or p[i] != 32:
+        return None
+    if not (_version(p + i + 1) and p[i + 9] == 13 and p[i + 10] == 10):
+        return None
+    if p[i + 8] == b"1":
+        version = "1.1"
+    elif p[i + 8] == b"0":
+        version = "1.0"
+    else:
+        return None  # HTTP/1.2 and the like: the pure path answers them as 1.1
+    line_end = i + 9
+    if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
+        return None
+    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    if headers is None:
+        return None
+    target = PyUnicode_DecodeLatin1(<const char*>p + start, i - start, NULL)
+    del buf[:end]
+    return method, target, version, headers
+
+
+def parse_response_head(bytearray buf, Py_ssize_t scan, limits):
+    """Parse the complete response head at the start of ``buf`` and remove it from ``buf``.
+
+    Returns ``(version, status_code, reason, headers)`` as ``heads.parse_status_line`` and
+    ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) for the pure-Python path.
+    """
+    cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
+    cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
+    cdef Py_ssize_t end = _head_end(p, n, scan)
+    # status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF; the shortest head,
+    # "HTTP/1.1 200" CRLF CRLF, has 16 bytes: p[0] .. p[11] are in range below.
+    if end < 16:
+        return None
+    cdef Py_ssize_t i, line_end
+    cdef str version, reason
+    if not (_version(p) and p[8] == 32):
+        return None
+    if p[7] == b"1":
+        version = "1.1"
+    elif p[7] == b"0":
+        version = "1.0"
+    else:
+        return None
+    for i in range(9, 12):
+        if not (48 <= p[i] <= 57):
+            return None
+    status_code = (p[9] - 48) * 100 + (p[10] - 48) * 10 + (p[11] - 48)
+    # The reason: any bytes but CTLs (HTAB allowed) up to CR LF, after one SP; or none at all.
+    i = 12
+    if p[i] == 32:
+        i += 1
+        while i < end and VALUE[p[i]]:
+            i += 1
+    if i + 1 >= end or p[i] != 13 or p[i + 1] != 10:
+        return None
+    line_end = i
+    if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
+        return None
+    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    if headers is None:
+        return None
+    reason = PyUnicode_DecodeLatin1(<const char*>p + 13, line_end - 13, NULL) if line_end > 12 else ""
+    del buf[:end]
+    return version, status_code, reason, headers

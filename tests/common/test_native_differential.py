@@ -1,0 +1,181 @@
+"""The compiled head parser against the pure-Python reference (``heads.py``).
+
+Seeded mutated requests and responses, browser-like heads and heads generated from the
+grammar, each fed whole and in random pieces, go through the receivers once with each build:
+the events, and the errors (type, status and message), must be identical. The head cache is
+off here, so every head is really parsed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from test_mutated_messages import REQUESTS, RESPONSES, TIGHT
+
+from blazeio_common.http import (
+    NEED_DATA,
+    PAUSED,
+    Data,
+    Limits,
+    ProtocolError,
+    RequestReceiver,
+    ResponseReceiver,
+    native,
+    receive,
+)
+
+from wire import Receiver, _normalise, mutate
+
+Outcome = list[tuple[Any, ...]]
+
+BROWSER = (
+    b"GET /articles/%d?page=%d&q=caf%%C3%%A9 HTTP/1.1\r\n"
+    b"Host: www.example.test\r\n"
+    b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+    b"Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\n"
+    b"Accept-Language: en-GB,en;q=0.7\r\n"
+    b"Accept-Encoding: gzip, deflate, br\r\n"
+    b"Cookie: session=%x; theme=dark\r\n"
+    b"Cache-Control: max-age=0\r\n"
+    b"Referer: https://www.example.test/articles/%d\r\n"
+    b"\r\n"
+)
+
+
+def _run(build: str, limits: Limits, pieces: Iterable[bytes], eof: bool, method: str | None = None) -> Outcome:
+    """What a receiver makes of ``pieces``: a RequestReceiver, or a ResponseReceiver for a
+    request with ``method``."""
+    compiled = build == "compiled"
+    receive.native_parse_request_head = native.parse_request_head if compiled else None
+    receive.native_parse_response_head = native.parse_response_head if compiled else None
+    receiver: Receiver = RequestReceiver(limits) if method is None else ResponseReceiver(method, limits)
+    out: Outcome = []
+    try:
+        for piece in [*pieces, None]:
+            if piece is None:
+                if not eof:
+                    break
+                receiver.feed_eof()
+            else:
+                receiver.feed(piece)
+            while (event := receiver.next_event()) is not NEED_DATA:
+                if event is PAUSED:
+                    if out and out[-1][0] == "end":
+                        receiver.start_next_cycle()
+                        continue
+                    break
+                out.append(("data", event.data) if type(event) is Data else _normalise(event))
+                if out[-1][0] == "closed":
+                    break
+    except ProtocolError as error:
+        out.append(("error", type(error).__name__, error.status_code, str(error)))
+    return out
+
+
+NAMES = ["Host", "host", "HOST", "User-Agent", "Accept", "Cookie", "X-Id", "x-a_b.c~d!", "Content-Length", "Expect"]
+VALUE_BYTES = bytes(range(0x21, 0x7F)) + bytes(range(0x80, 0x100)) + b" \t"
+OWS = [b"", b" ", b"\t", b" \t ", b"  "]
+
+
+def _valid_head(rng: random.Random) -> bytes:
+    """A head built at random from what the grammar allows: any token method, visible-ASCII
+    targets, names in any case (repeated ones joined), values with obs-text, inner spaces and
+    tabs, and optional whitespace on both sides."""
+    method = rng.choice([b"GET", b"POST", b"HEAD", b"PUT", b"OPTIONS", b"M-SEARCH", b"get", b"X!#$%&'*+"])
+    target = b"/" + bytes(rng.choice(range(0x21, 0x7F)) for _ in range(rng.randint(0, 40)))
+    lines = [method + b" " + target + b" " + rng.choice([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/1.2"])]
+    for _ in range(rng.randint(0, 12)):
+        name = rng.choice(NAMES).encode()
+        if name.lower() in (b"host", b"content-length", b"expect"):
+            value = rng.choice([b"a", b"a:1", b"0", b"5", b"100-continue"])
+        else:
+            value = bytes(rng.choice(VALUE_BYTES) for _ in range(rng.randint(0, 30)))
+        lines.append(name + b":" + rng.choice(OWS) + value + rng.choice(OWS))
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def _pieces(rng: random.Random, data: bytes) -> list[bytes]:
+    cuts = sorted(rng.randrange(len(data) + 1) for _ in range(rng.randint(0, 4)))
+    return [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+
+
+@pytest.fixture
+def both_builds(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Both builds available, no head cache; counts the heads the compiled parser took."""
+    if not native.COMPILED:
+        pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
+    taken = {"parse_request_head": 0, "parse_response_head": 0}
+    for name in taken:
+        compiled = getattr(native, name)
+
+        def counting(*args: Any, compiled: Any = compiled, name: str = name) -> Any:
+            result = compiled(*args)
+            taken[name] += result is not None
+            return result
+
+        monkeypatch.setattr(native, name, counting)
+    monkeypatch.setattr(receive, "native_parse_request_head", None)
+    monkeypatch.setattr(receive, "native_parse_response_head", None)
+    return taken
+
+
+def test_both_builds_give_identical_events_and_errors_for_mutated_requests(both_builds: dict[str, int]) -> None:
+    rng = random.Random(20261202)
+    verdicts = {"read": 0, "rejected": 0}
+    for n in range(3000):
+        if rng.random() < 0.3:
+            data = _valid_head(rng)
+        elif rng.random() < 0.25:
+            template = BROWSER % (n, n % 5, rng.getrandbits(64), n)
+            data = template if rng.random() < 0.5 else mutate(rng, template)
+        else:
+            data = mutate(rng, rng.choice(REQUESTS))
+        if rng.random() < 0.4:
+            data += rng.choice(REQUESTS) if rng.random() < 0.5 else mutate(rng, rng.choice(REQUESTS))
+        limits = TIGHT if rng.random() < 0.3 else Limits()
+        eof = rng.random() < 0.7
+        for pieces in ([data], _pieces(rng, data), _pieces(rng, data)):
+            pure = _run("pure", limits, pieces, eof)
+            compiled = _run("compiled", limits, pieces, eof)
+            assert compiled == pure, f"{data!r} in pieces {[len(p) for p in pieces]}"
+        verdicts["rejected" if pure and pure[-1][0] == "error" else "read"] += 1
+    # Both sides are reached: heads read (most by the compiled parser) and heads refused.
+    assert verdicts["read"] > 400 and verdicts["rejected"] > 2000, verdicts
+    assert both_builds["parse_request_head"] > 1500, both_builds
+
+
+def _valid_response_head(rng: random.Random) -> bytes:
+    reason = bytes(rng.choice(VALUE_BYTES) for _ in range(rng.randint(0, 20)))
+    line = b"HTTP/1.%d %03d" % (rng.choice([0, 1, 1, 2]), rng.choice([100, 101, 200, 204, 304, 404, 999]))
+    line += rng.choice([b"", b" ", b" " + reason, b" " + reason])
+    lines = [line]
+    for _ in range(rng.randint(0, 12)):
+        name = rng.choice([*NAMES, "Transfer-Encoding", "Connection"]).encode()
+        if name.lower() in (b"content-length", b"transfer-encoding", b"connection"):
+            value = rng.choice([b"0", b"5", b"chunked", b"close", b"keep-alive"])
+        else:
+            value = bytes(rng.choice(VALUE_BYTES) for _ in range(rng.randint(0, 30)))
+        lines.append(name + b":" + rng.choice(OWS) + value + rng.choice(OWS))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + rng.choice([b"", b"hello", b"5\r\nhello\r\n0\r\n\r\n"])
+
+
+def test_both_builds_give_identical_events_and_errors_for_mutated_responses(both_builds: dict[str, int]) -> None:
+    rng = random.Random(20261203)
+    verdicts = {"read": 0, "rejected": 0}
+    for _ in range(3000):
+        data = _valid_response_head(rng) if rng.random() < 0.3 else mutate(rng, rng.choice(RESPONSES))
+        if rng.random() < 0.3:
+            data += mutate(rng, rng.choice(RESPONSES))
+        limits = TIGHT if rng.random() < 0.3 else Limits()
+        method = rng.choice(["GET", "GET", "HEAD", "POST", "CONNECT"])
+        eof = rng.random() < 0.7
+        for pieces in ([data], _pieces(rng, data), _pieces(rng, data)):
+            pure = _run("pure", limits, pieces, eof, method)
+            compiled = _run("compiled", limits, pieces, eof, method)
+            assert compiled == pure, f"{data!r} in pieces {[len(p) for p in pieces]} after {method}"
+        verdicts["rejected" if pure and pure[-1][0] == "error" else "read"] += 1
+    assert verdicts["read"] > 400 and verdicts["rejected"] > 1000, verdicts
+    assert both_builds["parse_response_head"] > 1500, both_builds
