@@ -1,6 +1,6 @@
 """Instructions per request on the socketless paths, counted by valgrind: noise-free A/B.
 
-    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|parse-unique ...]
+    hatch run bench:instructions [--requests 2000] [server|server-ids|...|client|client-after-auth|parse-unique ...]
 
 Times on this machine swing by several percent from run to run; an instruction count does not
 (the same code gives the same count to within 0.1%, whatever else the machine is doing). Each
@@ -31,6 +31,7 @@ PATHS = {
     "server-sse": ["server_path.py", "--handler", "sse"],
     "server-static": ["server_path.py", "--handler", "static"],
     "client": ["client_path.py"],
+    "client-after-auth": ["client_path.py", "--after-auth"],
     # One browser request head that never repeats, through RequestReceiver: the compiled parser,
     # the pure-Python one, and httptools with Blazeio's rules on top (bench/parse_heads.py).
     "parse-unique": ["parse_heads.py", "--parser", "native"],

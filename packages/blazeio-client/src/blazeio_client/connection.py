@@ -6,11 +6,12 @@ import asyncio
 import ssl
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 from blazeio_client.timeouts import ConnectTimeout, ReadTimeout, WriteTimeout
 from blazeio_common import BlazeioException, ServerDisconnected
-from blazeio_common.http import NEED_DATA, Response, ResponseReceiver
+from blazeio_common.http import NEED_DATA, HeadCache, Response, ResponseReceiver
 from blazeio_common.http.receive import ResponseEvent
 
 __all__ = ["ClientConnection", "ConnectError", "ProxyError", "open_connection", "open_tunnel"]
@@ -52,9 +53,12 @@ class ProxyError(BlazeioException, ConnectionError):
 class ClientConnection(asyncio.Protocol):
     """A connection to one origin; reused by the pool only between complete exchanges."""
 
-    def __init__(self) -> None:
+    def __init__(self, heads: HeadCache | None = None) -> None:
         self.loop = asyncio.get_running_loop()
-        self.receiver = ResponseReceiver("GET")
+        # The response heads already parsed: the pool's (heads=pool.head_cache), shared by its
+        # connections; without one the receiver keeps its own.
+        self.head_cache = heads
+        self.receiver = ResponseReceiver("GET", heads=heads)
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.last_used = self.loop.time()
@@ -312,12 +316,14 @@ class ClientConnection(asyncio.Protocol):
         return not self.closed and self.receiver.idle
 
 
-async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, within: float | None) -> ClientConnection:
+async def open_connection(
+    host: str, port: int, tls: ssl.SSLContext | None, within: float | None, heads: HeadCache | None = None
+) -> ClientConnection:
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(within):
             _, protocol = await loop.create_connection(
-                ClientConnection, host, port, ssl=tls, server_hostname=host if tls else None
+                partial(ClientConnection, heads), host, port, ssl=tls, server_hostname=host if tls else None
             )
     except TimeoutError:
         raise ConnectTimeout(f"no connection to {host}:{port} within {within} s") from None
@@ -336,9 +342,10 @@ async def open_tunnel(
     tls: ssl.SSLContext | None,
     proxy_authorization: str | None,
     within: float | None,
+    heads: HeadCache | None = None,
 ) -> ClientConnection:
     """A connection to ``target`` through an HTTP proxy's CONNECT tunnel (RFC 9110 §9.3.6), then TLS."""
-    connection = await open_connection(proxy_host, proxy_port, None, within)
+    connection = await open_connection(proxy_host, proxy_port, None, within, heads)
     authority = f"[{target_host}]" if ":" in target_host else target_host
     authority = f"{authority}:{target_port}"
     head = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
@@ -351,7 +358,7 @@ async def open_tunnel(
         connection.close()
         status = getattr(event, "status_code", "no answer")
         raise ProxyError(f"the proxy refused CONNECT {authority}: {status}")
-    connection.receiver = ResponseReceiver("GET")  # the tunnel carries a fresh HTTP exchange
+    connection.receiver = ResponseReceiver("GET", heads=heads)  # the tunnel carries a fresh HTTP exchange
     if tls is not None:
         loop = asyncio.get_running_loop()
         assert connection.transport is not None

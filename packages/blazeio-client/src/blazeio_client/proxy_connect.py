@@ -12,32 +12,41 @@ import asyncio
 import ipaddress
 import socket
 import ssl
+from functools import partial
 
 from blazeio_client.connection import ClientConnection, ConnectError, open_connection, open_tunnel
 from blazeio_client.socks5 import Socks5Handshake, SocksProtocolError
 from blazeio_client.timeouts import ConnectTimeout
 from blazeio_client.url import Proxy
+from blazeio_common.http import HeadCache
 
 __all__ = ["open_through"]
 
 
 async def open_through(
-    proxy: Proxy, host: str, port: int, tls: ssl.SSLContext | None, within: float | None
+    proxy: Proxy,
+    host: str,
+    port: int,
+    tls: ssl.SSLContext | None,
+    within: float | None,
+    heads: HeadCache | None = None,
 ) -> ClientConnection:
-    """A connection to ``host:port`` (TLS with ``tls``) through ``proxy``."""
+    """A connection to ``host:port`` (TLS with ``tls``) through ``proxy``; ``heads``: the pool's head cache."""
     if proxy.scheme == "http":
         if tls is not None:  # https through an http proxy: a CONNECT tunnel, then TLS
-            return await open_tunnel(proxy.host, proxy.port, host, port, tls, proxy.authorization, within)
-        return await open_connection(proxy.host, proxy.port, None, within)  # absolute-form requests
+            return await open_tunnel(proxy.host, proxy.port, host, port, tls, proxy.authorization, within, heads)
+        return await open_connection(proxy.host, proxy.port, None, within, heads)  # absolute-form requests
     try:
         async with asyncio.timeout(within):
-            return await _open_socks5(proxy, host, port, tls)
+            return await _open_socks5(proxy, host, port, tls, heads)
     except TimeoutError:
         raise ConnectTimeout(f"no connection to {host}:{port} through {proxy.scheme}://{proxy.host}:{proxy.port} "
                              f"within {within} s") from None  # fmt: skip
 
 
-async def _open_socks5(proxy: Proxy, host: str, port: int, tls: ssl.SSLContext | None) -> ClientConnection:
+async def _open_socks5(
+    proxy: Proxy, host: str, port: int, tls: ssl.SSLContext | None, heads: HeadCache | None
+) -> ClientConnection:
     loop = asyncio.get_running_loop()
     target = host
     if proxy.scheme == "socks5" and not _is_address(host):
@@ -63,7 +72,7 @@ async def _open_socks5(proxy: Proxy, host: str, port: int, tls: ssl.SSLContext |
             raise SocksProtocolError("the SOCKS5 proxy sent bytes before the request")
         try:
             _, connection = await loop.create_connection(
-                ClientConnection, sock=sock, ssl=tls, server_hostname=host if tls else None
+                partial(ClientConnection, heads), sock=sock, ssl=tls, server_hostname=host if tls else None
             )
         except ssl.SSLCertVerificationError:
             raise

@@ -21,7 +21,7 @@ from blazeio_client.awaiting import Awaiting
 from blazeio_client.connection import ClientConnection, ConnectError, ProxyError
 from blazeio_client.download import save_response
 from blazeio_client.policy import Policy, PolicyFlow
-from blazeio_client.pool import Key, Pool
+from blazeio_client.pool import PLAIN_HEADS_MAX, Key, Pool
 from blazeio_client.reading import ResponseReading
 from blazeio_client.retry import Retry
 from blazeio_client.timeouts import DEFAULT_TIMEOUT, Timeout
@@ -35,20 +35,21 @@ from blazeio_common import (
     ServerDisconnected,
 )
 from blazeio_common.http import (
+    FRAMINGS,
     NEED_DATA,
-    ChunkedWriter,
     ConnectionClosed,
-    ContentLengthWriter,
     Data,
     EndOfMessage,
     Headers,
     InformationalResponse,
     Response,
     get_decoder,
+    send_framing,
     serialise_request_head,
 )
 from blazeio_common.http.bounded import remember
 from blazeio_common.http.codecs import DECODABLE_ENCODINGS, DEFAULT_MAX_DECODED_SIZE, Decoder
+from blazeio_common.http.framing import CONTENT_LENGTH, NO_BODY, parse_content_length
 
 __all__ = ["ACCEPT_ENCODING", "DEFAULT_POOL", "USER_AGENT", "Session", "TooManyRedirects"]
 
@@ -60,11 +61,13 @@ USER_AGENT = f"Blazeio/{__version__}"
 ACCEPT_ENCODING = ", ".join(DECODABLE_ENCODINGS)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
-# Heads of requests without a body or headers of their own, by (method, scheme, host, port,
-# target, decode): a program asks the same few URLs again and again, and the head (with the
-# Host, User-Agent and Accept-Encoding lines it adds) is then a lookup. Bounded; emptied when full.
-_PLAIN_HEADS: dict[tuple[str, str, str, int, str, bool], tuple[Headers, bytes]] = {}
-_PLAIN_HEADS_MAX = 1024
+
+def _declared_length(value: str) -> int:
+    """A Content-Length the program declared for a body it streams; a bad one is its error."""
+    try:
+        return parse_content_length(value)
+    except ProtocolError:
+        raise LocalProtocolError(f"invalid Content-Length: {value[:60]!r}") from None
 
 
 class TooManyRedirects(ClientGotInTrouble):
@@ -81,7 +84,8 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
     """
 
     # Per-exchange state starts from these class-level defaults (immutable values only), so
-    # a request does not pay an attribute store for each in __init__ (Uploading has more).
+    # a request does not pay an attribute store for each in __init__ (Uploading has more) --
+    # except those the plain request path reads before it writes them (see __init__).
     _connection: ClientConnection | None = None
     _key: Key | None = None
     _response: Response | None = None
@@ -127,7 +131,20 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         trust_env: bool = True,
     ) -> None:
         self.method = method.upper()
-        self.url = URL.parse(url, params)
+        self.url = parsed = URL.parse(url, params)
+        # Every attribute a plain request sets is set here first, whatever the request. CPython
+        # 3.11 specialises reading an instance's own attribute (a few instructions) but not one
+        # that falls through to a class-level default (some 200). And a class's instances share
+        # one table of attribute names, which holds 30: an instance that sets a name not in it
+        # gets a dict of its own (some 7,000 instructions more per request). Set here, the plain
+        # request's names are always the first in the table, even when the process's first
+        # request was one with auth= or retries= (whose own names come after them).
+        self._request_headers = self._body = self._stream = self._content = self._early = self._decoder = None
+        self._connection = self._key = self._response = self._headers = None
+        self._user_agent = True
+        self._managed = self._response_done = self._request_done = False
+        self.received_len = self.status_code = 0
+        self.reason_phrase = ""
         if headers:
             if None in headers.values():
                 # A header given as None is not sent -- the way to leave out the User-Agent the
@@ -136,9 +153,9 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
                 headers = {name: value for name, value in headers.items() if value is not None}
                 self._user_agent = "user-agent" not in removed
             self._request_headers = Headers(headers)
-        if self.url.authorization is not None and "authorization" not in self.request_headers:
+        if parsed.authorization is not None and "authorization" not in self.request_headers:
             # Credentials in the URL; _follow drops them, as any Authorization, on another origin.
-            self.request_headers["Authorization"] = self.url.authorization
+            self.request_headers["Authorization"] = parsed.authorization
         if cookies:
             self.request_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         if body is None:
@@ -151,19 +168,18 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         self.decode = decode
         self.max_decoded_size = max_decoded_size
         self.progress = progress
-        self.pool = pool or DEFAULT_POOL
+        self.pool = pool = pool or DEFAULT_POOL
         self.proxy: Proxy | None
         if proxy:
             self.proxy = parse_proxy(proxy)
-        elif trust_env and self.pool.env_proxies is not None:  # None: no proxy variables (the usual case)
+        elif trust_env and pool.env_proxies is not None:  # None: no proxy variables (the usual case)
             self._proxy_from_env = True
-            self.proxy = self.pool.env_proxies.proxy_for(self.url)
+            self.proxy = pool.env_proxies.proxy_for(parsed)
         else:
             self.proxy = None
         if ssl is not None:
             self._ssl = ssl
-        if self.url.scheme == "https":  # http://: no context (the class default), even with ssl=
-            self._tls = self._context_for(self.url)
+        self._tls = self._context_for(parsed) if parsed.scheme == "https" else None  # http://: none, even with ssl=
         if policy is not None or auth is not None or retries is not None:
             self._manage(policy, auth, retries)  # auth, cookies, hooks, retries (see policy.py)
 
@@ -206,7 +222,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         if not own and self._stream is None and self._body is None and self.proxy is None and self._user_agent:
             url = self.url
             key = (self.method, url.scheme, url.host, url.port, url.target, self.decode)
-            hit = _PLAIN_HEADS.get(key)
+            hit = self.pool.plain_heads.get(key)  # the pool's (see Pool.plain_heads)
             if hit is not None:
                 self._request_headers = hit[0].copy()  # copy on write: shares the entry's lines
                 self._request_done = True
@@ -214,7 +230,7 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         headers = self.request_headers
         head = self._build_head(headers)
         if key is not None:
-            remember(_PLAIN_HEADS, key, (headers.copy(), head), _PLAIN_HEADS_MAX)
+            remember(self.pool.plain_heads, key, (headers.copy(), head), PLAIN_HEADS_MAX)
         return head
 
     def _build_head(self, headers: Headers) -> bytes:
@@ -224,38 +240,45 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
             headers.add("User-Agent", USER_AGENT)  # in the cached head of a plain request too
         if self.decode and "accept-encoding" not in headers:
             headers.add("Accept-Encoding", ACCEPT_ENCODING)
-        te = headers.get("transfer-encoding")
-        cl = headers.get("content-length")
         stream = self._stream
-        if stream is not None:
-            for name in ("transfer-encoding", "content-length"):
-                headers.pop(name, None)
-            if stream.length is not None:
-                headers["Content-Length"] = str(stream.length)
-                self._writer = ContentLengthWriter(stream.length)
+        body = self._body
+        content_length: int | None
+        if stream is not None or body is not None:
+            # A body given up front is framed by the client: the program's framing headers give way.
+            headers.pop("transfer-encoding", None)
+            headers.pop("content-length", None)
+            content_length = len(body) if body is not None else stream.length if stream is not None else None
+            if content_length is not None:
+                headers["Content-Length"] = str(content_length)
             else:
                 headers["Transfer-Encoding"] = "chunked"
-                self._writer = ChunkedWriter()
-            self._request_done = False
-        elif self._body is not None:
-            if te is not None:
-                del headers["transfer-encoding"]
-            headers["Content-Length"] = str(len(self._body))
-            self._writer = None
-            self._request_done = True
-        elif te is not None:
-            if te.strip().lower() != "chunked":
-                raise LocalProtocolError("only Transfer-Encoding: chunked can be streamed")
-            if cl is not None:
-                raise LocalProtocolError("Content-Length and Transfer-Encoding together")
-            self._writer = ChunkedWriter()
-        elif cl is not None:
-            self._writer = ContentLengthWriter(int(cl))
-            self._request_done = int(cl) == 0
+            chunked = content_length is None
         else:
+            # A body declared in the headers, streamed with write() / eof().
+            te = headers.get("transfer-encoding")
+            if te is not None and te.strip().lower() != "chunked":
+                raise LocalProtocolError("only Transfer-Encoding: chunked can be streamed")
+            chunked = te is not None
+            cl = headers.get("content-length")
+            content_length = None if cl is None else _declared_length(cl)
+        # The framing rules of any message we send, from the core (status None: a request).
+        framing = send_framing(content_length, chunked, "1.1", self.method)
+        if framing == NO_BODY:
             if self.method in ("POST", "PUT", "PATCH"):
+                # RFC 9110 §8.6: "A user agent SHOULD send Content-Length in a request when the
+                # method defines a meaning for enclosed content and it is not sending Transfer-Encoding."
                 headers["Content-Length"] = "0"
+            # No writer (FRAMINGS' NoBodyWriter would drop what write() is given): a request
+            # without content refuses write() with a LocalProtocolError instead. (_writer is
+            # None already: the class default, reset by _send_again and _prepare_retry.)
             self._request_done = True
+        elif body is not None:
+            self._request_done = True  # sent whole, with the head (_begin): no writer
+        else:
+            new_writer = FRAMINGS[framing][1]
+            self._writer = new_writer(content_length) if framing == CONTENT_LENGTH else new_writer()
+            # A stream given up front is sent by _send_stream; a declared length of 0 is complete.
+            self._request_done = stream is None and content_length == 0
         target = self.url.target
         proxy = self.proxy
         if proxy is not None and proxy.forwards and not self.url.tls:
