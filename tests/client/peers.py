@@ -47,12 +47,25 @@ def make_tls(directory: Path) -> TLS:
 @asynccontextmanager
 async def raw_server(handler: Handler, tls: ssl.SSLContext | None = None) -> AsyncIterator[str]:
     """Serve ``handler`` on an ephemeral port; yields ``http://127.0.0.1:<port>`` (``https://`` with ``tls``)."""
-    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=tls)
+    open_writers: set[asyncio.StreamWriter] = set()
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        open_writers.add(writer)
+        try:
+            await handler(reader, writer)
+        finally:
+            open_writers.discard(writer)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
     try:
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.close()
+        # Since Python 3.12 wait_closed() also waits for every connection to end, and a client's
+        # pool keeps its keep-alive connections open: drop them, as a server going away does.
+        for writer in list(open_writers):
+            writer.transport.abort()
         await server.wait_closed()
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from peers import raw_server
 
 import blazeio_client as io
 
@@ -25,10 +26,8 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
-    server = await asyncio.start_server(_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield f"http://127.0.0.1:{port}/x"
+    async with raw_server(_answer) as base:  # (drops the pool's keep-alive connections at the end)
+        yield base + "/x"
 
 
 def _heads(pool: io.Pool) -> set[bytes]:
