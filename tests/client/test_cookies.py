@@ -456,7 +456,7 @@ def test_save_and_load_round_trip_every_attribute_the_file_format_holds(tmp_path
         ],
         now=NOW,
     )
-    jar.set("shared", "s")
+    jar.set("anyhost", "s")
     path = tmp_path / "cookies.txt"
     jar.save(path, now=NOW + 1)  # "gone" has expired and is not written
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -464,7 +464,7 @@ def test_save_and_load_round_trip_every_attribute_the_file_format_holds(tmp_path
     assert lines[0] == "# Netscape HTTP Cookie File"
     assert sorted(line for line in lines if line and not line.startswith("# ")) == sorted(
         [
-            "\tFALSE\t/\tFALSE\t0\tshared\ts",
+            "\tFALSE\t/\tFALSE\t0\tanyhost\ts",
             f".example.test\tTRUE\t/\tFALSE\t{int(NOW) + 3600}\tdom\t1",
             "#HttpOnly_www.example.test\tFALSE\t/app\tTRUE\t0\tsid\tabc",
             "www.example.test\tFALSE\t/\tFALSE\t0\tempty\t",
@@ -476,7 +476,7 @@ def test_save_and_load_round_trip_every_attribute_the_file_format_holds(tmp_path
     assert sorted(tuple(getattr(c, f) for f in fields) for c in loaded) == sorted(
         tuple(getattr(c, f) for f in fields) for c in jar if c.name != "gone"
     )
-    assert loaded.header_for("https://www.example.test/app/x", now=NOW + 2) == "sid=abc; dom=1; empty=; shared=s"
+    assert loaded.header_for("https://www.example.test/app/x", now=NOW + 2) == "sid=abc; dom=1; empty=; anyhost=s"
 
 
 CURL_WRITTEN = """\
