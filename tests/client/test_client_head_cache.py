@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from peers import raw_server
+from peers import canned, raw_server
 
 import blazeio_client as io
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
 
 
-async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while await reader.readuntil(b"\r\n\r\n"):
-            writer.write(RESPONSE)  # the same head every time, as a server repeats it
-            await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
-
-
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
-    async with raw_server(_answer) as base:  # (drops the pool's keep-alive connections at the end)
+    async with raw_server(canned(RESPONSE, close=False)) as base:
         yield base + "/x"
 
 
