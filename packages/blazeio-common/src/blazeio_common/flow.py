@@ -5,15 +5,18 @@ Reading: the owner counts its buffered bytes; above its high watermark it calls
 reader that took bytes calls ``resume_reading_if`` with what is left. Several tasks may wait
 for data at once, each on its own future; ``wake_readers`` (new bytes, EOF, the end) wakes all.
 
-Writing: ``pause_writing`` / ``resume_writing`` (the transport's callbacks) and one drain future;
-``drain()`` waits at 0% CPU until the transport takes more.
+Writing: ``pause_writing`` / ``resume_writing`` (the transport's callbacks) and one drain future
+(``drain_future()``, a new one once the last is done); ``drain()`` waits at 0% CPU until the
+transport takes more.
 
 Coalesced writes: ``write`` is the transport's write, or -- while bytes are *held* --
 ``held_write``, which appends to one list that ``flush()`` joins into one transport write. A hold
 ends at the end of the loop turn in which it began (``call_soon``), when it reaches
 ``hold_limit`` bytes, before a drain, and before closing; so what is held is never late by more
-than one turn. ``hold_head(head)`` marks the held bytes as a response (or request) head that the
-body written in the same turn joins.
+than one turn. ``hold_until_flush()`` holds without scheduling the end: for an owner that ends
+the holds of many connections in one callback (the client's loop turn). ``hold_head(head)``
+marks the held bytes as a response (or request) head that the body written in the same turn
+joins.
 """
 
 from __future__ import annotations
@@ -146,12 +149,17 @@ class FlowControl:
         while self.write_paused:
             if self.closed:
                 raise self.disconnected("the peer went away")
-            waiter = self.drain_waiter
-            if waiter is None:
-                waiter = self.drain_waiter = self.loop.create_future()
-            await waiter
+            await self.drain_future()
         if self.closed:
             raise self.disconnected("the peer went away")
+
+    def drain_future(self) -> asyncio.Future[None]:
+        """The future that ``resume_writing`` (or the connection's end) completes; a new one
+        once the last is done (a wait that was cancelled, or woken by something else)."""
+        waiter = self.drain_waiter
+        if waiter is None or waiter.done():
+            waiter = self.drain_waiter = self.loop.create_future()
+        return waiter
 
     # -- coalesced writes ---------------------------------------------------------------
     def hold(self) -> None:
@@ -161,6 +169,14 @@ class FlowControl:
             self.held_size = 0
             self.write = self.held_write
             self.loop.call_soon(self.flush_soon)
+
+    def hold_until_flush(self) -> None:
+        """Hold writes until the owner calls ``flush()`` (or ``hold_limit`` bytes): for an owner
+        that ends the holds of many connections with one callback (the client's loop turn)."""
+        if self.held is None:
+            self.held = []
+            self.held_size = 0
+            self.write = self.held_write
 
     def hold_head(self, head: bytes) -> None:
         """Write ``head``, held so that a body written in this same turn leaves with it."""
