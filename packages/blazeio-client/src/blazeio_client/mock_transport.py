@@ -100,6 +100,33 @@ class _MockPool(Pool):
         return _MockConnection(self.transport.handler, key[1]), False
 
 
+class _Memory(asyncio.Transport):
+    """The mock connection's transport: what the client writes goes to the handler's side."""
+
+    def __init__(self, connection: _MockConnection) -> None:
+        super().__init__()
+        self.connection = connection
+        self.closing = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.connection.receive_request(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def abort(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None:
+        pass  # the response is fed whole, from memory
+
+    def resume_reading(self) -> None:
+        pass
+
+
 class _MockConnection(ClientConnection):
     """An in-memory connection: request bytes go to the handler, its response comes back."""
 
@@ -112,11 +139,16 @@ class _MockConnection(ClientConnection):
         self.body: list[bytes] = []
         self.answering: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None
+        self.connection_made(_Memory(self))
 
-    def write(self, data: bytes | bytearray | memoryview) -> None:
+    def send(self, data: bytes | bytearray | memoryview) -> None:
         if self.closed:
             raise ServerDisconnected("the connection is closed")
-        self.server.feed(bytes(data))
+        self.transport_write(data)  # never held: a sync handler's exception reaches the caller
+
+    def receive_request(self, data: bytes) -> None:
+        """Request bytes from the client: a whole request is answered by the handler."""
+        self.server.feed(data)
         while True:
             event = self.server.next_event()
             if type(event) is Request:
@@ -128,9 +160,6 @@ class _MockConnection(ClientConnection):
                 self._answer(self._client_request())
             else:
                 return  # NEED_DATA (the rest of the body is still to come) or PAUSED
-
-    def flush(self) -> None:
-        pass  # nothing is ever held
 
     def _client_request(self) -> ClientRequest:
         request = self.request
@@ -152,7 +181,7 @@ class _MockConnection(ClientConnection):
             self._respond(method, await result)
         except Exception as exc:  # handed to the reader (more_data), which raises it
             self.failure = exc
-            self._wake_reader()
+            self.wake_readers()
 
     def _respond(self, method: str, response: MockResponse) -> None:
         if not isinstance(response, MockResponse):

@@ -319,9 +319,9 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         if writer is None or self._request_done:
             raise LocalProtocolError("this request has no streamed body (declare chunked or Content-Length)")
         connection = self._live()
-        writer.send(data, connection.write)
+        writer.send(data, connection.send)
         self._sent += len(data)
-        await connection.drain(self.timeout.write)
+        await connection.drain_within(self.timeout.write)
 
     async def eof(self, data: bytes | bytearray | str | None = None) -> None:
         """End the streamed request body (optionally with last data). Idempotent."""
@@ -332,9 +332,9 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         writer = self._writer
         assert writer is not None
         connection = self._live()
-        writer.finish(connection.write)
+        writer.finish(connection.send)
         self._request_done = True
-        await connection.drain(self.timeout.write)
+        await connection.drain_within(self.timeout.write)
 
     def _live(self) -> ClientConnection:
         if self._connection is None:
@@ -446,12 +446,12 @@ class Session(Uploading, PolicyFlow, ResponseReading, Awaiting, Coroutine[Any, A
         connection.exchanges += 1
         body = self._body
         if body and len(body) < 1 << 16:
-            connection.write(head + body)  # one send for a small request
+            connection.send(head + body)  # one send for a small request
         else:
-            connection.write(head)
+            connection.send(head)
             if body:
                 # A large body is not copied to join it to the head; past one piece, _send_body sends the rest.
-                connection.write(body if len(body) <= BODY_PIECE else memoryview(body)[:BODY_PIECE])
+                connection.send(body if len(body) <= BODY_PIECE else memoryview(body)[:BODY_PIECE])
 
     async def _discard_body(self) -> None:
         async for _ in self._raw_body():

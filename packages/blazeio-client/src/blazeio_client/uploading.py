@@ -90,7 +90,7 @@ class Uploading:
         given = self._body is not None or self._stream is not None
         stop = self._answered if given else None
         try:
-            if await connection.drain(write_within, stop):
+            if await connection.drain_within(write_within, stop):
                 self._abandon(connection)
                 return
             body = self._body
@@ -100,8 +100,8 @@ class Uploading:
                     if self._answered():
                         self._abandon(connection)
                         return
-                    connection.write(view[start : start + BODY_PIECE])
-                    if await connection.drain(write_within, stop):
+                    connection.send(view[start : start + BODY_PIECE])
+                    if await connection.drain_within(write_within, stop):
                         self._abandon(connection)
                         return
             elif (stream := self._stream) is not None:
@@ -121,16 +121,16 @@ class Uploading:
         stop = self._answered
         self._sent = 0
         async for chunk in stream.chunks:
-            writer.send(chunk, connection.write)
+            writer.send(chunk, connection.send)
             self._sent += len(chunk)
             if self.progress is not None:
                 self.progress(self._sent, stream.length)
-            if await connection.drain(write_within, stop) or self._answered():
+            if await connection.drain_within(write_within, stop) or self._answered():
                 self._abandon(connection)
                 return
-        writer.finish(connection.write)
+        writer.finish(connection.send)
         self._request_done = True
-        if await connection.drain(write_within, stop):
+        if await connection.drain_within(write_within, stop):
             self._abandon(connection)
 
     def _answered(self, closing: bool = False) -> bool:
