@@ -66,6 +66,7 @@ class ClientConnection(FlowControl, asyncio.Protocol):
     turn's held writes); ``write``, from ``FlowControl``, is the write in force underneath it.
     """
 
+    # Slots, not an instance dict: some 180 instructions per request fewer (bench:instructions client).
     __slots__ = (
         "_abandoned",
         "_read_deadline",
