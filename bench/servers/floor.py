@@ -17,7 +17,8 @@ from ceiling import ANSWERS, PLAIN, serve  # the same answers, and the same list
 
 
 async def handler(path):
-    return ANSWERS.get(path) or PLAIN  # no /download here: bodiless requests only
+    # None: /plaintext, found with one startswith like the ceiling's; no /download: no bodies here
+    return PLAIN if path is None else ANSWERS.get(path) or PLAIN
 
 
 class Floor(asyncio.Protocol):
@@ -49,7 +50,7 @@ class Floor(asyncio.Protocol):
                 self.waiter = self.loop.create_future()
                 await self.waiter
                 continue
-            path = bytes(buffer[4 : buffer.find(b" ", 4, end)])
+            path = None if buffer.startswith(b"GET /plaintext ") else bytes(buffer[4 : buffer.find(b" ", 4, end)])
             del buffer[: end + 4]
             answers.append(await handler(path))
 
