@@ -1,12 +1,12 @@
-"""Robyn (a Rust runtime, Python handlers; one process, one worker): every workload it can do.
+"""Robyn (a Rust runtime, Python handlers; one process, one worker): every workload of the suite.
 
-Handlers are plain functions (Robyn runs them without a hop to an event loop) and not
-``const`` routes: a const route's answer is computed once and then served from Rust, which would
-measure a cache, not a handler. /prepare answers a ``Response`` with explicit headers; /chunked,
-/sse and /download stream a generator (``StreamingResponse``, ``SSEResponse``); /static is
-``serve_directory``. /upload: Robyn hands a handler the whole body at once (it has no streaming
-request-body API), so it buffers the 256 MiB before the handler runs; the payload cap is raised
-for that with ``ROBYN_MAX_PAYLOAD_SIZE``.
+Handlers are plain functions (Robyn calls a sync handler directly, an async one through its
+event loop) and not ``const`` routes: a const route's answer is computed once and then served
+from Rust, which would measure a cache, not a handler. /prepare answers a ``Response`` with
+explicit headers; /chunked, /sse and /download stream a generator (``StreamingResponse``,
+``SSEResponse``); /static is ``serve_directory`` (actix-files). /upload: Robyn hands a handler
+the whole body at once (it has no streaming request-body API), so it buffers the 256 MiB before
+the handler runs; the payload cap is raised for that with ``ROBYN_MAX_PAYLOAD_SIZE``.
 """
 
 import os

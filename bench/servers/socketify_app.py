@@ -1,12 +1,13 @@
 """socketify.py (uWebSockets' C++ core, Python handlers; one process, one thread): every workload.
 
-Plain handlers are synchronous, as socketify's own benchmarks write them (uWS corks the answer);
-the ones that wait (the upload, the download) are async. /prepare sets status and headers
-explicitly and ends with the body (uWS writes the Content-Length); /chunked and /sse ``write``
-the body (uWS frames writes chunked) and ``end``; /static/hello.txt is ``app.static``;
-/upload counts the body with ``on_data`` as it arrives; /download streams with ``send_chunk``,
-socketify's one streaming call with backpressure, which frames the body with a Content-Length
-of the total size (uWS's ``tryEnd``) rather than chunked.
+Handlers are synchronous, as socketify's own benchmarks write them (uWS corks the answer), but
+for /download, which is async: it streams with ``send_chunk``, socketify's one streaming call
+with backpressure, which frames the body with a Content-Length of the total size (uWS's
+``tryEnd``) rather than chunked. /prepare sets status and headers explicitly and ends with the
+body (uWS writes the Content-Length); /chunked and /sse ``write`` the body (uWS frames writes
+chunked) and ``end``; /static/hello.txt is ``app.static`` (a Python helper that opens and reads
+the file per request, in an async task); /upload counts the body in ``on_data`` callbacks as
+it arrives.
 """
 
 import sys
