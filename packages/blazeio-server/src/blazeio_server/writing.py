@@ -32,7 +32,7 @@ from blazeio_server.reading import BodyReading
 from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
 from blazeio_server.response_lines import ResponseLines, content_type_line, length_line
 from blazeio_server.types import Fields
-from blazeio_server.zerocopy import SendfileJob
+from blazeio_server.zerocopy import MIN_THREAD_READ, SendfileJob
 
 __all__ = ["ResponseLines", "ResponseWriting"]  # ResponseLines: re-exported from response_lines
 
@@ -408,8 +408,9 @@ class ResponseWriting(BodyReading):
 
         Zero copy on plain TCP with a Content-Length body: ``loop.sendfile`` on the stdlib
         loop, ``os.sendfile`` from a worker thread on uvloop (which has no ``loop.sendfile``);
-        otherwise (TLS, chunked, compressed) the file is read ``chunk_size`` at a time in a
-        thread and written with backpressure.
+        otherwise (TLS, chunked, compressed, or every zero-copy thread busy) the file is read
+        ``chunk_size`` (at least ``MIN_THREAD_READ``) at a time in a thread and written with
+        backpressure.
         """
         writer = self._writer
         if (
@@ -430,8 +431,9 @@ class ResponseWriting(BodyReading):
                 return
         handle.seek(offset)
         remaining = count
+        step = max(chunk_size, MIN_THREAD_READ)
         while remaining:
-            data = await asyncio.to_thread(handle.read, min(chunk_size, remaining))
+            data = await asyncio.to_thread(handle.read, min(step, remaining))
             if not data:
                 break  # the file shrank: a short Content-Length body closes the connection
             remaining -= len(data)
