@@ -225,12 +225,13 @@ class ResponseWriting(BodyReading):
         if framing is None or rechunked or status != 200 or self.method == "HEAD" or self.version != "1.1":
             framing = send_framing(content_length, chunked, self.version, self.method, status)
         writer: BodyWriter
+        # The writers are made without their __init__ frames (a Python call of every response).
         if framing is CONTENT_LENGTH:
-            # Made without its __init__ frame (a Python call of every Content-Length answer).
             writer = _new_writer(ContentLengthWriter)
             writer.remaining = content_length  # type: ignore[assignment]  # set for this framing
         elif framing is CHUNKED:
-            writer = ChunkedWriter()
+            writer = _new_writer(ChunkedWriter)
+            writer.finished = False
         elif framing is NO_BODY:
             writer = _NO_BODY
         else:
@@ -500,7 +501,7 @@ class ResponseWriting(BodyReading):
             and "\n" not in data
             and "\r" not in data
         ):
-            frame = ("data: " + data + "\n\n").encode()  # the common event: one line of text
+            frame = b"data: %b\n\n" % data.encode()  # the common event: one line of text
         else:
             lines: list[str] = []
             if event is not None:
