@@ -2,7 +2,9 @@
 
     python idle_clients.py PORT N
 
-Prints ``ready`` once every connection has had its answer, then waits for stdin to close.
+Prints ``ready`` once every connection has had its answer, then waits for stdin to close, then
+prints ``closed K``: how many of them the server had closed meanwhile (a server that drops idle
+connections early would otherwise look as if holding them cost nothing).
 """
 
 import asyncio
@@ -18,7 +20,7 @@ async def one(port: int, gate: asyncio.Semaphore, held: list) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
         await reader.readexactly(length)
-        held.append(writer)
+        held.append((reader, writer))
 
 
 async def main(port: int, count: int) -> None:
@@ -27,7 +29,8 @@ async def main(port: int, count: int) -> None:
     await asyncio.gather(*(one(port, gate, held) for _ in range(count)))
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    for writer in held:
+    print(f"closed {sum(reader.at_eof() for reader, _ in held)}", flush=True)
+    for _, writer in held:
         writer.close()
 
 

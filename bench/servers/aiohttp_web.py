@@ -1,11 +1,14 @@
-"""aiohttp.web: /plaintext, /json, /upload, /download."""
+"""aiohttp.web: every workload of the suite.
+
+/plaintext and /json (``web.Response``, ``web.json_response``), /prepare (a ``StreamResponse``
+with ``content_length``), /chunked and /sse (a ``StreamResponse`` with chunked encoding),
+/static/hello.txt (``add_static``), /upload and /download.
+"""
 
 import sys
 
 from aiohttp import web
-
-CHUNK = b"x" * (256 * 1024)
-DOWNLOAD_SIZE = 256 << 20
+from bodies import CHUNK, DOWNLOAD_SIZE, STATIC_ROUTE, static_root
 
 
 async def plaintext(request):
@@ -14,6 +17,33 @@ async def plaintext(request):
 
 async def json_(request):
     return web.json_response({"message": "Hello, World!"})
+
+
+async def prepare(request):
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response.content_length = 13
+    await response.prepare(request)
+    await response.write(b"Hello, World!")
+    await response.write_eof()
+    return response
+
+
+async def chunked(request):
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(b"Hello, World!")
+    await response.write_eof()
+    return response
+
+
+async def sse(request):
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(b"data: Hello, World!\n\n")
+    await response.write_eof()
+    return response
 
 
 async def upload(request):
@@ -38,6 +68,9 @@ app.add_routes(
     [
         web.get("/plaintext", plaintext),
         web.get("/json", json_),
+        web.get("/prepare", prepare),
+        web.get("/chunked", chunked),
+        web.get("/sse", sse),
         web.post("/upload", upload),
         web.get("/download", download),
     ]
@@ -48,6 +81,7 @@ if __name__ == "__main__":
 
     import uvloop
 
+    app.router.add_static(STATIC_ROUTE, static_root())
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     web.run_app(
         app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None, keepalive_timeout=120, backlog=4096

@@ -1,11 +1,18 @@
-"""Blazeio for the HTTP benchmarks: /plaintext, /json, /upload, /download."""
+"""Blazeio for the HTTP benchmarks: every workload of the suite.
 
+/plaintext, /json (``Deliver``), /prepare (``prepare`` with a Content-Length, then ``write``),
+/chunked (``prepare`` chunked, ``write``, ``eof``), /sse (``send_event``), /static/hello.txt
+(``StaticServer``), /upload and /download. The suite also runs it with
+``BLAZEIO_NO_EXTENSIONS=1`` (the pure-Python build); ``$BENCH_BUILD_FILE``, when set, receives
+``Blazeio.__compiled__`` so the suite can tell that the build it asked for is the one running.
+"""
+
+import os
 import sys
 
-import Blazeio as io
+from bodies import CHUNK, DOWNLOAD_SIZE, STATIC_ROUTE, static_root
 
-CHUNK = b"x" * (256 * 1024)
-DOWNLOAD_SIZE = 256 << 20
+import Blazeio as io
 
 # The idle-connections workload holds 10,000 keep-alive connections open.
 web = io.App(
@@ -28,6 +35,26 @@ async def _json(r):
 
 
 @web.add_route
+async def _prepare(r):
+    await r.prepare({"Content-Type": "text/plain", "Content-Length": "13"}, 200)
+    await r.write(b"Hello, World!")
+
+
+@web.add_route
+async def _chunked(r):
+    await r.prepare({"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, 200)
+    await r.write(b"Hello, World!")
+    await r.eof()
+
+
+@web.add_route
+async def _sse(r):
+    await r.prepare({"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, 200)
+    await r.send_event("Hello, World!")  # data: Hello, World!\n\n
+    await r.eof()
+
+
+@web.add_route
 async def _upload(r):
     size = 0
     async for chunk in r.pull():
@@ -44,5 +71,10 @@ async def _download(r):
 
 
 if __name__ == "__main__":
+    if os.environ.get("BENCH_BUILD_FILE"):
+        with open(os.environ["BENCH_BUILD_FILE"], "w") as f:
+            f.write(str(io.__compiled__))
+    # Files under /static/ (a 1 KiB hello.txt); the routes above are matched first.
+    web.attach(io.StaticServer(STATIC_ROUTE, static_root(), 1024 * 1024, "page", "index.html"))
     with web:
         web.runner()

@@ -1,19 +1,42 @@
-"""The ceiling: a bare asyncio Protocol on uvloop that parses nothing.
+"""The ceiling: a bare asyncio Protocol on uvloop that parses nothing but the request target.
 
 It answers a canned response for every ``\\r\\n\\r\\n`` it sees (a POST's head starts a body that
-ends at the next one: the chunked terminator) and streams a canned chunked body for
-``GET /download``. No HTTP framework can be faster than this on the same loop.
+ends at the next one: the chunked terminator), chosen by the path between ``GET `` and the next
+space (one startswith for /plaintext, else one find and one dict lookup: each workload's
+answer has the body size its servers send, framed as they frame it), and streams a canned
+chunked body for ``GET /download``. No HTTP framework can be faster than this on the same loop.
 """
 
 import asyncio
 import sys
 
 import uvloop
+from bodies import DOWNLOAD_SIZE, EVENT, HELLO, JSON, STATIC, STATIC_NAME, STATIC_ROUTE
 
-PLAIN = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, World!"
+PLAIN = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\n" + HELLO
 DOWNLOAD_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n"
 CHUNK = 256 * 1024
-DOWNLOAD_SIZE = 256 << 20
+
+
+def _chunked(content_type: bytes, body: bytes) -> bytes:
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: " + content_type + b"\r\n\r\n"
+    return head + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+
+
+def _whole(content_type: bytes, body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Type: %s\r\n\r\n" % (len(body), content_type) + body
+
+
+# Path -> the whole canned response; None: the streamed download. Anything else gets PLAIN.
+ANSWERS: dict[bytes, bytes | None] = {
+    b"/plaintext": PLAIN,
+    b"/json": _whole(b"application/json", JSON),
+    b"/prepare": PLAIN,
+    b"/chunked": _chunked(b"text/plain", HELLO),
+    b"/sse": _chunked(b"text/event-stream", EVENT),
+    f"{STATIC_ROUTE}/{STATIC_NAME}".encode(): _whole(b"text/plain", STATIC),
+    b"/download": None,
+}
 
 
 class Ceiling(asyncio.Protocol):
@@ -45,10 +68,14 @@ class Ceiling(asyncio.Protocol):
                 if end + 4 < len(data):
                     self.data_received(data[end + 4 :])  # the body began in this read
                 return
-            if data.startswith(b"GET /download", start):
-                asyncio.get_running_loop().create_task(self.download())
+            if data.startswith(b"GET /plaintext ", start):
+                answers.append(PLAIN)  # plaintext pays one startswith, as before paths were looked up
             else:
-                answers.append(PLAIN)
+                answer = ANSWERS.get(data[start + 4 : data.find(b" ", start + 4, end)], PLAIN)
+                if answer is None:
+                    asyncio.get_running_loop().create_task(self.download())
+                else:
+                    answers.append(answer)
             start = end + 4
         self.tail = data[start:]
         if answers:

@@ -1,6 +1,6 @@
 """The floor: the ceiling's canned answers, but given by an async handler in the connection's task.
 
-Parses nothing, like the ceiling, and answers every ``\\r\\n\\r\\n`` -- but each request is
+Parses nothing but the path, like the ceiling, and answers every ``\\r\\n\\r\\n`` -- but each request is
 answered the way a framework that supports ``asyncio.current_task()``, ``asyncio.timeout`` and
 cancellation on disconnect must run its handlers: ``data_received`` wakes one task per
 connection, which awaits a coroutine handler per request. Responses to requests that arrived
@@ -13,11 +13,12 @@ import asyncio
 import sys
 
 import uvloop
-from ceiling import PLAIN, serve  # the same answer, and the same listening socket
+from ceiling import ANSWERS, PLAIN, serve  # the same answers, and the same listening socket
 
 
-async def handler():
-    return PLAIN
+async def handler(path):
+    # None: /plaintext, found with one startswith like the ceiling's; no /download: no bodies here
+    return PLAIN if path is None else ANSWERS.get(path) or PLAIN
 
 
 class Floor(asyncio.Protocol):
@@ -49,8 +50,9 @@ class Floor(asyncio.Protocol):
                 self.waiter = self.loop.create_future()
                 await self.waiter
                 continue
+            path = None if buffer.startswith(b"GET /plaintext ") else bytes(buffer[4 : buffer.find(b" ", 4, end)])
             del buffer[: end + 4]
-            answers.append(await handler())
+            answers.append(await handler(path))
 
 
 if __name__ == "__main__":

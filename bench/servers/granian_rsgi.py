@@ -1,13 +1,17 @@
-"""granian with a raw RSGI app (one worker): /plaintext, /json, /upload, /download."""
+"""granian with a raw RSGI app (one worker): every workload of the suite.
+
+/prepare answers with ``response_bytes`` and explicit headers (RSGI has no head-then-body call
+with a known length); /chunked and /sse stream with ``response_stream`` (chunked: no length);
+/static/hello.txt comes from granian's own static-file mount (served in Rust, before the app).
+"""
 
 import json
 import sys
+from pathlib import Path
 
+from bodies import CHUNK, DOWNLOAD_SIZE, STATIC_ROUTE, static_root
 from granian.constants import Interfaces, Loops
 from granian.server import Server
-
-CHUNK = b"x" * (256 * 1024)
-DOWNLOAD_SIZE = 256 << 20
 
 
 async def app(scope, proto):
@@ -15,6 +19,14 @@ async def app(scope, proto):
     if path == "/json":
         body = json.dumps({"message": "Hello, World!"}, separators=(",", ":")).encode()
         proto.response_bytes(200, [("content-type", "application/json")], body)
+    elif path == "/prepare":
+        proto.response_bytes(200, [("content-type", "text/plain"), ("content-length", "13")], b"Hello, World!")
+    elif path == "/chunked":
+        transport = proto.response_stream(200, [("content-type", "text/plain")])
+        await transport.send_bytes(b"Hello, World!")
+    elif path == "/sse":
+        transport = proto.response_stream(200, [("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+        await transport.send_bytes(b"data: Hello, World!\n\n")
     elif path == "/upload":
         size = 0
         async for chunk in proto:
@@ -39,4 +51,6 @@ if __name__ == "__main__":
         loop=Loops.uvloop,
         log_enabled=False,
         backlog=4096,
+        static_path_route=[STATIC_ROUTE],
+        static_path_mount=[Path(static_root())],
     ).serve()

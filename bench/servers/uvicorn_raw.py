@@ -1,12 +1,26 @@
-"""uvicorn (httptools + uvloop) with a raw ASGI callable: /plaintext, /json, /upload, /download."""
+"""uvicorn (httptools + uvloop) with a raw ASGI callable: every workload of the suite.
+
+/prepare sends ``http.response.start`` with a content-length, then the body; /chunked and /sse
+send the start without a length and the body with ``more_body`` (uvicorn frames it chunked).
+uvicorn has no static-file facility of its own (that is Starlette's), so /static/hello.txt is
+read from the folder per request in the handler, as a raw ASGI app must.
+"""
 
 import json
+import os
 import sys
 
 import uvicorn
+from bodies import CHUNK, DOWNLOAD_SIZE, STATIC_NAME, STATIC_ROUTE, static_root
 
-CHUNK = b"x" * (256 * 1024)
-DOWNLOAD_SIZE = 256 << 20
+STATIC_FILE = f"{STATIC_ROUTE}/{STATIC_NAME}"
+
+
+async def stream(send, headers, body):
+    """A head without a length, then the body in a message of its own: chunked on the wire."""
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def app(scope, receive, send):
@@ -26,6 +40,22 @@ async def app(scope, receive, send):
             await send({"type": "http.response.body", "body": CHUNK, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
         return
+    elif path == "/chunked":
+        await stream(send, [(b"content-type", b"text/plain")], b"Hello, World!")
+        return
+    elif path == "/sse":
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+        await stream(send, headers, b"data: Hello, World!\n\n")
+        return
+    elif path == "/prepare":
+        headers = [(b"content-type", b"text/plain"), (b"content-length", b"13")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"Hello, World!"})
+        return
+    elif path == STATIC_FILE:
+        # A 1 KiB read from the page cache: blocking, but cheaper than a hop to a thread.
+        with open(os.path.join(os.environ["BENCH_STATIC_ROOT"], STATIC_NAME), "rb") as f:  # noqa: ASYNC230
+            body, ctype = f.read(), b"text/plain"
     elif path == "/json":
         body, ctype = json.dumps({"message": "Hello, World!"}, separators=(",", ":")).encode(), b"application/json"
     else:
@@ -41,6 +71,7 @@ async def app(scope, receive, send):
 
 
 if __name__ == "__main__":
+    os.environ["BENCH_STATIC_ROOT"] = static_root()
     uvicorn.run(
         app,
         host="127.0.0.1",

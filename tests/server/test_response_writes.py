@@ -8,10 +8,13 @@ of the turn in which ``prepare()`` ran.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import zlib
 from typing import Any
 
+import brotli
 import pytest
-from serving import TIMEOUT, connect_recording, parse, read_until, running
+from serving import TIMEOUT, connect_recording, exchange, parse, read_until, request, running
 
 import Blazeio as io
 from blazeio_common import LocalProtocolError
@@ -179,3 +182,87 @@ async def test_a_large_body_piece_leaves_beside_the_head_not_copied_into_it() ->
     assert body in writes  # the piece itself, never joined with other bytes
     (reply,) = parse(b"".join(writes))
     assert reply.body == body
+
+
+async def test_a_streamed_text_answer_negotiates_its_coding_on_every_request() -> None:
+    # prepare() keeps the negotiated field lines per header shape and coding: one request's
+    # coding must never leak into the next answer of the same shape on the connection.
+    web = io.App("127.0.0.1", 0, compress=True)
+
+    @web.add_route
+    async def _stream(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, 200)
+        await r.write(b"streamed text " * 20)
+        await r.eof()
+
+    asked = ["gzip", None, "br", "gzip", None]
+    data = b"".join(
+        b"GET /stream HTTP/1.1\r\nHost: t\r\n"
+        + (f"Accept-Encoding: {coding}\r\n".encode() if coding else b"")
+        + b"\r\n"
+        for coding in asked
+    )
+    async with running(web):
+        replies = await exchange(web.port, data + request("GET", "/stream"))
+    assert len(replies) == len(asked) + 1
+    for coding, reply in zip([*asked, None], replies, strict=True):
+        assert reply.headers.getlist("vary") == ["Accept-Encoding"]
+        assert reply.headers.getlist("content-encoding") == ([coding] if coding else [])
+        body = {"gzip": gzip.decompress, "br": brotli.decompress, None: bytes}[coding](reply.body)
+        assert body == b"streamed text " * 20
+
+
+@pytest.mark.parametrize(
+    ("headers", "send", "body"),
+    [
+        ({"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, "write", b"onetwo"),
+        (
+            {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
+            "send_event",
+            b"data: one\n\ndata: two\n\n",
+        ),
+    ],
+)
+async def test_a_stream_to_an_http_1_0_client_is_compressed_and_ends_with_the_connection(
+    headers: dict[str, str], send: str, body: bytes
+) -> None:
+    # RFC 9112 §6.3: no chunked coding for HTTP/1.0; the body ends when the connection closes.
+    web = io.App("127.0.0.1", 0, compress=True)
+
+    @web.add_route
+    async def _stream(r: io.BlazeioProtocol) -> None:
+        await r.prepare(headers, 200)
+        for piece in ("one", "two"):
+            await getattr(r, send)(piece if send == "send_event" else piece.encode())
+        await r.eof()
+
+    async with running(web):
+        reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+        try:
+            writer.write(b"GET /stream HTTP/1.0\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n")
+            raw = await asyncio.wait_for(reader.read(), TIMEOUT)  # the server closes: the body's end
+        finally:
+            writer.close()
+    head, _, sent = raw.partition(b"\r\n\r\n")
+    lines = head.lower().split(b"\r\n")
+    assert lines[0].startswith(b"http/1.1 200 ")
+    assert b"content-encoding: gzip" in lines and b"vary: accept-encoding" in lines
+    assert not any(line.startswith((b"transfer-encoding", b"content-length")) for line in lines)
+    assert zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(sent) == body
+
+
+async def test_many_small_chunks_in_one_turn_are_held_no_longer_than_the_write_high_water() -> None:
+    web = io.App("127.0.0.1", 0, write_high_water=4096, write_low_water=1024)
+
+    async def answer(r: io.BlazeioProtocol) -> None:
+        await r.prepare({"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, 200)
+        for i in range(200):  # no await yields: all in the turn of prepare()
+            await r.write(b"%03d" % i + b"." * 97)
+        await r.eof()
+
+    web.add_route(answer, "/answer")
+    writes = await recorded(web)
+    assert len(writes) > 1
+    assert all(len(write) < 4096 + 200 for write in writes)  # the limit, plus the piece that crossed it
+    (reply,) = parse(b"".join(writes))
+    assert reply.body == b"".join(b"%03d" % i + b"." * 97 for i in range(200))

@@ -39,6 +39,7 @@ class FlowControl:
         "closed",
         "data_waiters",
         "drain_waiter",
+        "flush_handle",
         "flush_soon",
         "head_held",
         "held",
@@ -73,6 +74,7 @@ class FlowControl:
         self.held_size = 0
         self.head_held = False
         self.flush_soon = self.flush  # bound once: no bound method made per hold
+        self.flush_handle: asyncio.Handle | None = None
 
     def attach(self, transport: asyncio.Transport) -> None:
         self.transport = transport
@@ -168,7 +170,7 @@ class FlowControl:
             self.held = []
             self.held_size = 0
             self.write = self.held_write
-            self.loop.call_soon(self.flush_soon)
+            self.flush_handle = self.loop.call_soon(self.flush_soon)
 
     def hold_until_flush(self) -> None:
         """Hold writes until the owner calls ``flush()`` (or ``hold_limit`` bytes): for an owner
@@ -185,7 +187,7 @@ class FlowControl:
             self.held_size = len(head)
             self.write = self.held_write
             self.head_held = True
-            self.loop.call_soon(self.flush_soon)
+            self.flush_handle = self.loop.call_soon(self.flush_soon)
         else:
             self.write(head)
 
@@ -207,6 +209,9 @@ class FlowControl:
             return
         self.held = None
         self.head_held = False
+        # Flushed before the end of the turn (a complete response): the scheduled flush is
+        # cancelled, which costs less than the loop calling it to find nothing held.
+        self.flush_handle.cancel()  # type: ignore[union-attr]  # held: a flush was scheduled
         self.write = write = self.transport_write
         if held and not self.closed:
             write(held[0] if len(held) == 1 else b"".join(held))

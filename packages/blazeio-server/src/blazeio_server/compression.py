@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from blazeio_common.http import SUPPORTED_ENCODINGS
 
-__all__ = ["choose_encoding", "compressible"]
+__all__ = ["choose_encoding", "compressible", "vary_on_accept_encoding"]
 
 _COMPRESSIBLE = (
     "text/",
@@ -52,3 +54,14 @@ def choose_encoding(accept_encoding: str | None, only: str | None = None) -> str
         if q > best_q:
             best, best_q = coding, q
     return best
+
+
+def vary_on_accept_encoding(fields: dict[str, Any]) -> None:
+    """Add Accept-Encoding to the response's Vary (kept with any the handler gave)."""
+    for key, value in fields.items():
+        if key.lower() == "vary":
+            names = [name.strip().lower() for name in str(value).split(",")]
+            if "accept-encoding" not in names and "*" not in names:
+                fields[key] = f"{value}, Accept-Encoding"
+            return
+    fields["Vary"] = "Accept-Encoding"

@@ -17,6 +17,7 @@ from blazeio_common.http import serialise_fields
 from blazeio_server.abort import Abort
 from blazeio_server.conditional import NOT_MODIFIED, PROCEED, byte_range, if_range_holds, preconditions
 from blazeio_server.types import HandlerRequest
+from blazeio_server.zerocopy import MIN_THREAD_READ
 
 if TYPE_CHECKING:
     import os
@@ -132,5 +133,5 @@ async def _send_open(r: HandlerRequest, handle: BinaryIO, start: int, length: in
         await r.sendfile(handle, start, length, chunk_size)
         return
     handle.seek(start)
-    while data := await asyncio.to_thread(handle.read, chunk_size):
+    while data := await asyncio.to_thread(handle.read, max(chunk_size, MIN_THREAD_READ)):
         await r.write(data)

@@ -9,7 +9,10 @@ hit is then exactly the strings that ``serialise_fields`` validated (no ``13 == 
 A mapping with its own ``Server`` field is never kept: whether it is sent follows the live
 ``server_header`` setting.
 Measured with ``bench:instructions server-prepare``: the memo saves the per-request regular
-expression checks and string building of the generic header loop.
+expression checks and string building of the generic header loop. A streamed text body whose
+coding the server negotiates (no Content-Length, no Content-Encoding) needs the lines with
+``Vary`` (and ``Content-Encoding``) added: those are kept on the shape per coding
+(``server-chunked``, ``server-sse``).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from typing import Any, NamedTuple
 
 from blazeio_common import LocalProtocolError
 from blazeio_common.http import send_framing, serialise_fields
+from blazeio_server.compression import compressible, vary_on_accept_encoding
 from blazeio_server.settings import ServerSettings
 
-__all__ = ["HeadShape", "HeadShapes", "classify"]
+__all__ = ["HeadShape", "HeadShapes", "classify", "negotiated_fields", "negotiated_lines"]
 
 
 class HeadShape(NamedTuple):
@@ -34,12 +38,15 @@ class HeadShape(NamedTuple):
     chunked: bool
     sse: bool
     coding: str | None
-    media: str | None
+    # A streamed text body (no Content-Length, no Content-Encoding): the server may compress it.
+    negotiable: bool
     lines: bytes
     fields: dict[str, Any]
     # send_framing() for the common response: 200 to an HTTP/1.1 request other than HEAD, with
     # no Transfer-Encoding added by the server (None: these headers cannot be sent as they are).
     framing: str | None
+    # negotiated coding (None: identity) -> field lines with Vary (see negotiated_lines)
+    variants: dict[str | None, bytes]
 
 
 def classify(headers: Mapping[str, Any], drop_server: bool) -> HeadShape:
@@ -66,10 +73,32 @@ def classify(headers: Mapping[str, Any], drop_server: bool) -> HeadShape:
             del fields[name]  # framing-related and automatic headers are ours to write
     # serialise_fields validates every name and value (LocalProtocolError): nothing invalid is kept.
     try:
-        framing: str | None = send_framing(content_length, chunked, "1.1", "GET", 200)
+        # An event stream without a length goes chunked (prepare() adds the line on HTTP/1.1).
+        streamed = chunked or (sse and content_length is None)
+        framing: str | None = send_framing(content_length, streamed, "1.1", "GET", 200)
     except LocalProtocolError:
         framing = None  # Content-Length and chunked together: refused unless nothing is sent
-    return HeadShape(content_length, chunked, sse, coding, media, serialise_fields(fields), fields, framing)
+    negotiable = coding is None and content_length is None and compressible(media)
+    lines = serialise_fields(fields)
+    return HeadShape(content_length, chunked, sse, coding, negotiable, lines, fields, framing, {})
+
+
+def negotiated_fields(fields: Mapping[str, Any], coding: str | None) -> dict[str, Any]:
+    """``fields`` of a negotiable shape for a response sent with ``coding`` (None: identity)."""
+    negotiated = dict(fields)
+    if coding is not None:
+        negotiated["Content-Encoding"] = coding
+    # Negotiated, whichever coding this request got: every answer varies on Accept-Encoding.
+    vary_on_accept_encoding(negotiated)
+    return negotiated
+
+
+def negotiated_lines(shape: HeadShape, coding: str | None) -> bytes:
+    """The field lines of ``negotiated_fields``, kept on the shape (one entry per coding)."""
+    lines = shape.variants.get(coding)
+    if lines is None:
+        lines = shape.variants[coding] = serialise_fields(negotiated_fields(shape.fields, coding))
+    return lines
 
 
 EMPTY = classify({}, False)

@@ -198,7 +198,12 @@ class StaticServer:
         if r.method not in ("GET", "HEAD"):
             raise Abort("Method Not Allowed", 405, {"Allow": "GET, HEAD"})
         file, stat = found
-        hit = self._plain_hit(r, file, stat)
+        # _plain_hit, inline for the hot file (a call is a tenth of this answer's cost).
+        hit = None
+        if stat is not None and not r.headers.has_any(_NOT_PLAIN):
+            hit = self.cache.get_with_head(file, stat.st_size, stat.st_mtime_ns)
+        elif stat is None:
+            hit = self._plain_hit(r, file, None)
         if hit is None:
             return self._serve(r, file)
         return r.send_whole(200, hit[1], hit[0])

@@ -24,15 +24,16 @@ from blazeio_common.http import (
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.framing import CHUNKED, CONTENT_LENGTH, NO_BODY
 from blazeio_common.http.send_framing import send_framing
-from blazeio_common.http.writers import BodyWriter, NoBodyWriter
+from blazeio_common.http.writers import SMALL_CHUNK, BodyWriter, NoBodyWriter
 from blazeio_server.awaitables import DONE
 from blazeio_server.clock import head_prefix, http_date
-from blazeio_server.compression import choose_encoding, compressible
+from blazeio_server.compression import choose_encoding, compressible, vary_on_accept_encoding
 from blazeio_server.reading import BodyReading
 from blazeio_server.response_heads import EMPTY as EMPTY_SHAPE
+from blazeio_server.response_heads import negotiated_fields, negotiated_lines
 from blazeio_server.response_lines import ResponseLines, content_type_line, length_line
 from blazeio_server.types import Fields
-from blazeio_server.zerocopy import SendfileJob
+from blazeio_server.zerocopy import MIN_THREAD_READ, SendfileJob
 
 __all__ = ["ResponseLines", "ResponseWriting"]  # ResponseLines: re-exported from response_lines
 
@@ -40,6 +41,8 @@ _Fields = Fields
 
 _CLOSE = b"Connection: close\r\n"
 _CHUNKED = b"Transfer-Encoding: chunked\r\n"
+_new_writer = object.__new__
+_LAST_CHUNK = b"0\r\n\r\n"  # RFC 9112 §7.1: last-chunk, no trailer, the final CRLF
 _NO_BODY = NoBodyWriter()  # holds no state: one for every response without content
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"  # sent with a 2xx head (see prepare)
 _KEEP_ALIVE = b"Connection: keep-alive\r\n"
@@ -90,17 +93,6 @@ def _header(headers: Mapping[str, Any], name: str, default: str | None) -> str |
         if key.lower() == name:
             return str(value)
     return default
-
-
-def _vary_on_accept_encoding(fields: dict[str, Any]) -> None:
-    """Add Accept-Encoding to the response's Vary (kept with any the handler gave)."""
-    for key, value in fields.items():
-        if key.lower() == "vary":
-            names = [name.strip().lower() for name in str(value).split(",")]
-            if "accept-encoding" not in names and "*" not in names:
-                fields[key] = f"{value}, Accept-Encoding"
-            return
-    fields["Vary"] = "Accept-Encoding"
 
 
 class ResponseWriting(BodyReading):
@@ -205,47 +197,51 @@ class ResponseWriting(BodyReading):
                 shape = self.conn.head_shapes.learn(key, headers)
         else:
             shape = EMPTY_SHAPE
-        content_length, chunked, sse, coding, media, lines, shape_fields, framing = shape
-        # The field lines: the shape's own unless this response changes its fields.
-        fields: dict[str, Any] | None = None
+        content_length, chunked, sse, coding, negotiable, lines, shape_fields, framing, variants = shape
         added = b""
-        no_body = self.method == "HEAD" or status < 200 or status in (204, 304)
+        rechunked = False  # an encoder's chunked framing, which the shape's framing does not know
         self._encoder = None
-        if coding is None and content_length is None and self.settings.compress and compressible(media):
+        negotiated = negotiable and self.settings.compress
+        if negotiated:
             # Streaming compression: one compressor for the whole response (never per write).
-            fields = dict(shape_fields)
-            coding = choose_encoding(self.headers.get("accept-encoding"))
-            if coding is not None:
-                fields["Content-Encoding"] = coding
-            _vary_on_accept_encoding(fields)  # negotiated, whichever coding this request got
-        if coding in ("gzip", "br", "deflate") and not no_body and encode and content_length is None:
+            accepted = self.headers.get("accept-encoding")
+            coding = choose_encoding(accepted) if accepted else None
+            lines = variants.get(coding) or negotiated_lines(shape, coding)  # the lines with Vary
+        if (
+            coding in ("gzip", "br", "deflate")
+            and encode
+            and content_length is None
+            and not (self.method == "HEAD" or status < 200 or status in (204, 304))  # a body is sent
+        ):
             self._encoder = get_encoder(coding)
             if not chunked and self.version == "1.1":
                 added = _CHUNKED
-                chunked = True
+                chunked = rechunked = True
         if sse and content_length is None and not chunked and self.version == "1.1":
             added = _CHUNKED
             chunked = True
         # The framing, as blazeio_common.http decides it for any message we send: remembered
         # with the header shape for the common response (a call less), else asked now.
-        if framing is None or added or status != 200 or self.method == "HEAD" or self.version != "1.1":
+        if framing is None or rechunked or status != 200 or self.method == "HEAD" or self.version != "1.1":
             framing = send_framing(content_length, chunked, self.version, self.method, status)
         writer: BodyWriter
+        # The writers are made without their __init__ frames (a Python call of every response).
         if framing is CONTENT_LENGTH:
-            writer = ContentLengthWriter(content_length)  # type: ignore[arg-type]  # set for this framing
+            writer = _new_writer(ContentLengthWriter)
+            writer.remaining = content_length  # type: ignore[assignment]  # set for this framing
         elif framing is CHUNKED:
-            writer = ChunkedWriter()
+            writer = _new_writer(ChunkedWriter)
+            writer.finished = False
         elif framing is NO_BODY:
             writer = _NO_BODY
         else:
             if chunked:
                 # HTTP/1.0: no chunked framing on the wire, and no Transfer-Encoding line either.
-                fields = {k: v for k, v in (fields or shape_fields).items() if k.lower() != "transfer-encoding"}
+                fields = negotiated_fields(shape_fields, coding) if negotiated else shape_fields
+                lines = serialise_fields({k: v for k, v in fields.items() if k.lower() != "transfer-encoding"})
                 added = b""
             self.keep_alive = False  # RFC 9112 §6.3: the body ends when the connection closes
             writer = UntilCloseWriter()
-        if fields is not None:
-            lines = serialise_fields(fields)
         if self._staged:
             lines = serialise_fields(self._staged) + lines
         start = head_prefix(status, self.settings) if reason is None else self._common_head(status, reason)
@@ -330,7 +326,7 @@ class ResponseWriting(BodyReading):
                 encoder = get_encoder(coding)
                 body = encoder.encode(body) + encoder.finish()
                 headers["Content-Encoding"] = coding
-            _vary_on_accept_encoding(headers)
+            vary_on_accept_encoding(headers)
             extra = _field_bytes(headers, content_type)
         elif headers:
             extra = _field_bytes(headers, content_type)
@@ -366,13 +362,14 @@ class ResponseWriting(BodyReading):
             data = _sse_frame(data)
         elif not data:
             return
-        if self.conn.closed:
+        conn = self.conn  # read often below: one attribute lookup
+        if conn.closed:
             raise ClientDisconnected("the client went away")
         if self.complete:
             raise LocalProtocolError("the response is already complete")
         writer = self._writer
         assert writer is not None
-        cork = self.conn.held
+        cork = conn.held
         if type(writer) is ContentLengthWriter and type(data) is bytes and len(data) == writer.remaining:
             # The whole declared body (no encoder: a Content-Length body is taken as encoded).
             # The response is complete with it: a later write is refused, eof() has nothing left
@@ -380,36 +377,47 @@ class ResponseWriting(BodyReading):
             # prepare() + write() answered without the writer's and the cork's calls.
             writer.remaining = 0
             self.complete = True
-            if cork is not None and self.conn.head_held and len(data) < _NO_COPY:
+            if cork is not None and conn.head_held and len(data) < _NO_COPY:
                 cork.append(data)
-                self.conn.flush()
+                conn.flush()
             else:
-                self.conn.write(data)
-                if self.conn.head_held:
-                    self.conn.flush()
+                conn.write(data)
+                if conn.head_held:
+                    conn.flush()
+        elif (
+            type(writer) is ChunkedWriter
+            and type(data) is bytes
+            and 0 < len(data) < SMALL_CHUNK
+            and self._encoder is None
+            and not writer.finished
+        ):
+            # A small chunk, framed here as ChunkedWriter.send frames it (one write), without
+            # its call: one of the dozen Python calls of a small chunked answer.
+            conn.write(b"%x\r\n%b\r\n" % (len(data), data))
         else:
             encoder = self._encoder
             if encoder is not None:
                 data = encoder.encode(bytes(data))
                 if self._sse:
                     data += encoder.flush()  # each event must reach the browser now
-            if self.conn.head_held and len(data) >= _NO_COPY:
-                self.conn.flush()  # a large piece is not copied into the held head: the head goes first
-            writer.send(data, self.conn.write)
+            if conn.head_held and len(data) >= _NO_COPY:
+                conn.flush()  # a large piece is not copied into the held head: the head goes first
+            writer.send(data, conn.write)
             if type(writer) is ContentLengthWriter and not writer.remaining:
                 self.complete = True  # complete, as above
-                if self.conn.head_held:
-                    self.conn.flush()
-        if self.conn.write_paused:
-            await self.conn.drain()
+                if conn.head_held:
+                    conn.flush()
+        if conn.write_paused:
+            await conn.drain()
 
     async def sendfile(self, handle: BinaryIO, offset: int, count: int, chunk_size: int = 100 * 1024) -> None:
         """Send ``count`` bytes of an open file from ``offset`` as (part of) the body.
 
         Zero copy on plain TCP with a Content-Length body: ``loop.sendfile`` on the stdlib
         loop, ``os.sendfile`` from a worker thread on uvloop (which has no ``loop.sendfile``);
-        otherwise (TLS, chunked, compressed) the file is read ``chunk_size`` at a time in a
-        thread and written with backpressure.
+        otherwise (TLS, chunked, compressed, or every zero-copy thread busy) the file is read
+        ``chunk_size`` (at least ``MIN_THREAD_READ``) at a time in a thread and written with
+        backpressure.
         """
         writer = self._writer
         if (
@@ -430,8 +438,9 @@ class ResponseWriting(BodyReading):
                 return
         handle.seek(offset)
         remaining = count
+        step = max(chunk_size, MIN_THREAD_READ)
         while remaining:
-            data = await asyncio.to_thread(handle.read, min(chunk_size, remaining))
+            data = await asyncio.to_thread(handle.read, min(step, remaining))
             if not data:
                 break  # the file shrank: a short Content-Length body closes the connection
             remaining -= len(data)
@@ -492,7 +501,7 @@ class ResponseWriting(BodyReading):
             and "\n" not in data
             and "\r" not in data
         ):
-            frame = ("data: " + data + "\n\n").encode()  # the common event: one line of text
+            frame = b"data: %b\n\n" % data.encode()  # the common event: one line of text
         else:
             lines: list[str] = []
             if event is not None:
@@ -516,9 +525,13 @@ class ResponseWriting(BodyReading):
             await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
             return
         # An SSE response on HTTP/1.1 (chunked, no encoder): the event is framed already.
-        writer.send(frame, self.conn.write)
-        if self.conn.write_paused:
-            await self.conn.drain()
+        conn = self.conn
+        if len(frame) < SMALL_CHUNK and not writer.finished:
+            conn.write(b"%x\r\n%b\r\n" % (len(frame), frame))  # framed as in write()
+        else:
+            writer.send(frame, conn.write)
+        if conn.write_paused:
+            await conn.drain()
 
     async def eof(self, data: Any = None) -> None:
         """Finish the response (the last chunk for chunked). Idempotent; a no-op before ``prepare``."""
@@ -530,6 +543,16 @@ class ResponseWriting(BodyReading):
         writer = self._writer
         assert writer is not None
         encoder = self._encoder
+        conn = self.conn
+        if conn.head_held and type(writer) is ChunkedWriter and encoder is None and not writer.finished:
+            # A chunked answer that is complete in the turn of its prepare(): head, chunks and
+            # the last chunk leave in one write (ChunkedWriter.finish's bytes, without its call).
+            writer.finished = True
+            conn.held.append(_LAST_CHUNK)  # type: ignore[union-attr]  # head_held: a list is held
+            conn.flush()
+            if conn.write_paused and not conn.closed:
+                await conn.drain()
+            return
         if encoder is not None:
             self._encoder = None
             tail = encoder.finish()

@@ -158,7 +158,8 @@ class Headers(MutableMapping[str, str]):
 
     def has_any(self, names: frozenset[str]) -> bool:
         """Whether any of ``names`` (lower-case) is present: one pass instead of a get per name."""
-        return not names.isdisjoint(self._lookup())
+        index = self._index  # built already on most heads: no call, as in get()
+        return not names.isdisjoint(self._lookup() if index is None else index)
 
     def getlist(self, name: str) -> list[str]:
         """Every value of ``name``, one per field line, in order."""

@@ -22,6 +22,7 @@ __all__ = [
     "ChunkedWriter",
     "ContentLengthWriter",
     "NoBodyWriter",
+    "SMALL_CHUNK",
     "UntilCloseWriter",
     "Write",
     "serialise_fields",
@@ -92,6 +93,10 @@ _START_LINES: dict[tuple[str, str, str], bytes] = {}
 _START_LINES_MAX = 1024
 
 
+# Chunks smaller than this are framed into one bytes object (one write); larger ones are not copied.
+SMALL_CHUNK = 4096
+
+
 class ContentLengthWriter:
     """Exactly ``length`` bytes."""
 
@@ -128,7 +133,7 @@ class ChunkedWriter:
             return
         if self.finished:
             raise LocalProtocolError("chunked body already finished")
-        if size < 4096:
+        if size < SMALL_CHUNK:
             # One small write beats three for small pieces (one syscall, one buffer).
             write(b"%x\r\n%b\r\n" % (size, bytes(data)))
         else:
