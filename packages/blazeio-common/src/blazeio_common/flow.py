@@ -211,7 +211,9 @@ class FlowControl:
         self.head_held = False
         # Flushed before the end of the turn (a complete response): the scheduled flush is
         # cancelled, which costs less than the loop calling it to find nothing held.
-        self.flush_handle.cancel()  # type: ignore[union-attr]  # held: a flush was scheduled
+        handle = self.flush_handle
+        if handle is not None:  # None: a hold_until_flush() hold, ended by its owner
+            handle.cancel()
         self.write = write = self.transport_write
         if held and not self.closed:
             write(held[0] if len(held) == 1 else b"".join(held))
