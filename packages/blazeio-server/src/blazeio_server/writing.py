@@ -200,7 +200,6 @@ class ResponseWriting(BodyReading):
         content_length, chunked, sse, coding, negotiable, lines, shape_fields, framing, variants = shape
         added = b""
         rechunked = False  # an encoder's chunked framing, which the shape's framing does not know
-        self._encoder = None
         negotiated = negotiable and self.settings.compress
         if negotiated:
             # Streaming compression: one compressor for the whole response (never per write).
@@ -247,7 +246,7 @@ class ResponseWriting(BodyReading):
         start = head_prefix(status, self.settings) if reason is None else self._common_head(status, reason)
         if not self.keep_alive or self.version == "1.0":
             start += self._connection_header()
-        head = start + lines + added + b"\r\n"
+        head = b"".join((start, lines, added, b"\r\n"))  # one allocation, not three
         if self._expect_continue and not self._continue_sent and 200 <= status < 300 and not self.body_complete:
             # RFC 9110 §10.1.1: the server sends "an immediate response with a final status
             # code" or "an immediate 100 (Continue) response to encourage the client to send the
@@ -389,8 +388,7 @@ class ResponseWriting(BodyReading):
             and type(data) is bytes
             and 0 < len(data) < SMALL_CHUNK
             and self._encoder is None
-            and not writer.finished
-        ):
+        ):  # (not complete, checked above: the writer is not finished)
             # A small chunk, framed here as ChunkedWriter.send frames it (one write), without
             # its call: one of the dozen Python calls of a small chunked answer.
             conn.write(b"%x\r\n%b\r\n" % (len(data), data))
@@ -515,18 +513,13 @@ class ResponseWriting(BodyReading):
                 lines.extend(f"data: {line}" for line in _lines(text))
             frame = ("\n".join(lines) + "\n\n").encode()
         writer = self._writer
-        if (
-            type(writer) is not ChunkedWriter
-            or not self._sse
-            or self._encoder is not None
-            or self.conn.closed
-            or self.complete
-        ):
+        conn = self.conn
+        if type(writer) is not ChunkedWriter or self._encoder is not None or conn.closed or self.complete:
             await self.write(frame)  # not yet prepared, compressed, HTTP/1.0, or an error to raise
             return
-        # An SSE response on HTTP/1.1 (chunked, no encoder): the event is framed already.
-        conn = self.conn
-        if len(frame) < SMALL_CHUNK and not writer.finished:
+        # A chunked response on HTTP/1.1 with no encoder (an event stream, or any chunked body:
+        # write() would send the frame as it is too): the event is framed already.
+        if len(frame) < SMALL_CHUNK:  # not complete, checked above: the writer is not finished
             conn.write(b"%x\r\n%b\r\n" % (len(frame), frame))  # framed as in write()
         else:
             writer.send(frame, conn.write)
@@ -544,7 +537,7 @@ class ResponseWriting(BodyReading):
         assert writer is not None
         encoder = self._encoder
         conn = self.conn
-        if conn.head_held and type(writer) is ChunkedWriter and encoder is None and not writer.finished:
+        if conn.head_held and type(writer) is ChunkedWriter and encoder is None:  # not complete: not finished
             # A chunked answer that is complete in the turn of its prepare(): head, chunks and
             # the last chunk leave in one write (ChunkedWriter.finish's bytes, without its call).
             writer.finished = True
