@@ -214,3 +214,63 @@ def test_mask_keys_are_fresh_for_every_frame_across_refills() -> None:
     drawn = [keys() for _ in range(130)]  # two refills of 64
     assert all(len(key) == 4 for key in drawn)
     assert len(set(drawn)) == 130
+
+
+def pieces_at(data: bytes, cuts: Iterable[int]) -> list[bytes]:
+    edges = [0, *sorted(c for c in cuts if 0 < c < len(data)), len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+@pytest.mark.parametrize("role", ["server", "client"])
+def test_a_large_frame_read_in_pieces_is_received_alike(role: str) -> None:
+    masked = role == "server"
+    text = ("größe ✓ " * 30_000).encode()
+    binary = bytes(range(256)) * 800
+    small = wire(0x81, b"after", masked=masked)
+    fragmented = wire(0x02, binary[:70_000], masked=masked) + wire(0x80, binary[70_000:], masked=masked)
+    for frames in (wire(0x82, binary, masked=masked), wire(0x81, text, masked=masked), fragmented):
+        stream = frames + small + small
+        for cuts in (
+            [1, 7, 20, 1000, 65_536, 100_001],
+            [14, 15, 16, 17, 18, len(frames) - 1, len(frames) + 3],
+            range(3, len(stream), 4093),
+            [len(frames)],
+            [20, len(frames)],
+            [20, len(frames), len(frames) + len(small)],
+        ):
+            reads = pieces_at(stream, cuts)
+            same(role, reads, max_message_size=None)
+            # The same reads, the events asked for after the first one only, then at the end: a
+            # message is returned only when no event is waiting before it.
+            conn = connection(role, max_message_size=None)
+            events = []
+            for i, read in enumerate(reads):
+                message = conn.receive_message(read)
+                if message is not None:
+                    events.append(as_event(message))
+                if i == 0:
+                    events.extend(conn.events())
+            events.extend(conn.events())
+            assert events == byte_by_byte(role, reads, max_message_size=None)
+
+
+@pytest.mark.parametrize("role", ["server", "client"])
+def test_invalid_utf_8_in_a_large_frame_read_in_pieces_fails_alike(role: str) -> None:
+    masked = role == "server"
+    bad = ("ok " * 40_000).encode() + b"\xc3\x28" + b"more" * 1000
+    stream = wire(0x81, bad, masked=masked) + wire(0x81, b"never", masked=masked)
+    for cuts in ([10, 50_000, 120_001, 120_003], range(5, len(stream), 8191)):
+        reads = pieces_at(stream, cuts)
+        same(role, reads, max_message_size=None)
+        events, _ = fast(role, reads, max_message_size=None)
+        assert [getattr(event, "code", None) for event in events] == [1007]
+
+
+def test_a_compressed_large_message_read_in_pieces_is_received_alike_and_limited() -> None:
+    sender = WebSocketConnection("client", deflate=DeflateParameters(), mask_key=lambda: KEY)
+    stream = sender.send_bytes(bytes(range(256)) * 4000) + sender.send_text("tail")
+    for limit in (None, 500_000):
+        reads = pieces_at(stream, range(9, len(stream), 1000))
+        same("server", reads, deflate=DeflateParameters(), max_message_size=limit)
+    events, _ = fast("server", reads, deflate=DeflateParameters(), max_message_size=500_000)
+    assert [getattr(event, "code", None) for event in events] == [1009]

@@ -68,6 +68,7 @@ class MessageReader:
         "_offset",
         "_opcode",
         "_parts",
+        "_pending",
         "_remaining",
         "_size",
         "_small",
@@ -108,6 +109,8 @@ class MessageReader:
         self._decoder: codecs.IncrementalDecoder | None = None
         self._draining = False
         self._drain_final = False
+        # An event made from a read's payload before it reached the buffer (take_message).
+        self._pending: Event | None = None
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if not self._done:
@@ -123,8 +126,18 @@ class MessageReader:
         no event object. The checks are those of the general path; anything else (a control
         frame, a fault, invalid UTF-8) is left to it.
         """
-        if self._buf or self._in_frame or self._message or self._done or type(data) is not bytes:
-            self.feed(data)
+        if self._buf or self._in_frame or self._message or self._done or self._pending or type(data) is not bytes:
+            if (
+                self._in_frame
+                and not self._buf
+                and self._opcode < OP_CLOSE
+                and not self._done
+                and not self._draining
+                and self._pending is None
+            ):
+                self._payload_from(data)
+            else:
+                self.feed(data)
             return None
         n = len(data)
         first = data[0] if n >= 2 else 0
@@ -147,8 +160,34 @@ class MessageReader:
         self._buf += data
         return None
 
+    def _payload_from(self, data: bytes | bytearray | memoryview) -> None:
+        """A read that continues the current data frame's payload, nothing buffered before it:
+        the payload is taken from ``data`` itself, for speed -- a large message is then copied
+        once (unmasking or joining) instead of once more into the buffer -- the rest buffered.
+        What the payload completes is ``_pending``, the first thing ``next_event`` returns."""
+        n = min(len(data), self._remaining)
+        key = self._key
+        if n == len(data):
+            chunk = bytes(data) if key is None else mask(data, key, self._offset)
+        else:
+            with memoryview(data) as view:
+                chunk = view[:n].tobytes() if key is None else mask(view[:n], key, self._offset)
+        self._remaining -= n
+        self._offset += n
+        event = self._data(chunk)
+        if event is not None and type(event) is ProtocolViolation:
+            self._pending = self._fail(event)
+            return
+        self._pending = event
+        if n < len(data):
+            self._buf += memoryview(data)[n:]
+
     def next_event(self) -> Event | None:
         """The next event, or ``None`` when more bytes are needed (or after the end)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            return pending
         if self._done:
             return None
         buf = self._buf
