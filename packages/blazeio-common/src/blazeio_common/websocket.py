@@ -25,7 +25,7 @@ from typing import Any
 
 from blazeio_common.jsonutil import dumps, loads
 from blazeio_common.websocket_flow import WebSocketFlow
-from blazeio_common.ws import GOING_AWAY, INTERNAL_ERROR, NORMAL_CLOSURE, NO_STATUS_RECEIVED
+from blazeio_common.ws import GOING_AWAY, INTERNAL_ERROR, NORMAL_CLOSURE, NO_STATUS_RECEIVED, State
 
 __all__ = ["WebSocket"]
 
@@ -34,6 +34,8 @@ _NORMAL_CODES = frozenset((NORMAL_CLOSURE, GOING_AWAY, NO_STATUS_RECEIVED))
 # Messages from this size on leave as header + payload (writelines); smaller ones in one write,
 # where joining them costs less than a second piece.
 _SEPARATE_PAYLOAD = 64 * 1024
+_LOCAL_CLOSING = State.LOCAL_CLOSING
+_CLOSED = State.CLOSED
 
 
 class WebSocket(WebSocketFlow):
@@ -121,22 +123,28 @@ class WebSocket(WebSocketFlow):
         for it. If the iterable fails half way, the message cannot be finished and the
         connection is closed with 1011.
         """
-        if isinstance(message, (str, bytes, bytearray, memoryview)):
-            while self._fragmenting is not None:
-                await asyncio.shield(self._fragmenting)
-            self._can_send()
-            data = message if isinstance(message, (str, bytes)) else bytes(message)
-            if len(data) < _SEPARATE_PAYLOAD:
-                self.transport.write(self.connection.send(data))
-            else:
-                # Header and payload as two pieces: the payload is not copied to join them.
-                self.transport.writelines(self.connection.send_parts(data))
-            if self._write_paused:
-                await self._drain()
+        if isinstance(message, (bytes, str)):
+            data: bytes | str = message
+        elif isinstance(message, (bytearray, memoryview)):
+            data = bytes(message)
+        elif isinstance(message, AsyncIterable):
+            await self._send_fragments(message)
             return
-        if not isinstance(message, AsyncIterable):
+        else:
             raise TypeError(f"a WebSocket message is str, bytes or an async iterable, not {type(message).__name__}")
-        await self._send_fragments(message)
+        while self._fragmenting is not None:
+            await asyncio.shield(self._fragmenting)
+        # ``_can_send()`` written out, for speed.
+        state = self.connection.state
+        if self._lost or state is _LOCAL_CLOSING or state is _CLOSED or self.transport.is_closing():
+            raise self._closed_error()
+        if len(data) < _SEPARATE_PAYLOAD:
+            self.transport.write(self.connection.send(data))
+        else:
+            # Header and payload as two pieces: the payload is not copied to join them.
+            self.transport.writelines(self.connection.send_parts(data))
+        if self._write_paused:
+            await self._drain()
 
     async def _send_fragments(self, pieces: AsyncIterable[str | bytes]) -> None:
         while self._fragmenting is not None:

@@ -36,6 +36,7 @@ from blazeio_common.ws.frames import (
     OP_PING,
     OP_PONG,
     OP_TEXT,
+    SMALL_HEADS,
     build_frame,
     frame_parts,
     message_frame,
@@ -61,6 +62,7 @@ class State(Enum):
 # Module globals for the per-message checks (a global lookup is cheaper than an Enum attribute).
 _LOCAL_CLOSING = State.LOCAL_CLOSING
 _CLOSED = State.CLOSED
+_UNMASKED_HEADS = SMALL_HEADS[0]
 
 
 class WebSocketConnection:
@@ -164,10 +166,16 @@ class WebSocketConnection:
             state = self.state
             if state is _LOCAL_CLOSING or state is _CLOSED:
                 raise LocalProtocolError("the WebSocket is closing: nothing may be sent after a close frame")
-            make_key = self._mask_key
             if isinstance(data, str):
-                return message_frame(OP_TEXT, data.encode("utf-8"), None if make_key is None else make_key())
-            return message_frame(OP_BINARY, bytes(data), None if make_key is None else make_key())
+                opcode, payload = OP_TEXT, data.encode()
+            else:  # bytes, or a bytes-like object a caller passed anyway
+                opcode, payload = OP_BINARY, data if type(data) is bytes else bytes(data)
+            make_key = self._mask_key
+            if make_key is None:
+                if len(payload) < 126:
+                    return _UNMASKED_HEADS[opcode][len(payload)] + payload
+                return message_frame(opcode, payload, None)
+            return message_frame(opcode, payload, make_key())
         head, payload = self.send_parts(data, final)
         return head + payload
 

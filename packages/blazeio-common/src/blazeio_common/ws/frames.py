@@ -18,6 +18,7 @@ from blazeio_common.ws.mask import mask
 
 __all__ = [
     "CONTROL_OPCODES",
+    "SMALL_HEADS",
     "DATA_OPCODES",
     "OP_BINARY",
     "OP_CLOSE",
@@ -43,7 +44,7 @@ _HEAD16 = struct.Struct("!BBH")
 _HEAD64 = struct.Struct("!BBQ")
 # For speed: the two header bytes of every whole (FIN), uncompressed text or binary frame of
 # up to 125 bytes, built once; most messages are that small. [masked][opcode][length].
-_SMALL_HEADS = [
+SMALL_HEADS = [
     [[bytes((0x80 | opcode, masked | n)) for n in range(126)] if opcode else [] for opcode in range(3)]
     for masked in (0, 0x80)
 ]
@@ -86,7 +87,7 @@ def message_frame(opcode: int, payload: bytes, mask_key: bytes | None) -> bytes:
     n = len(payload)
     if n < 126:
         if mask_key is None:
-            return _SMALL_HEADS[0][opcode][n] + payload
-        return b"".join((_SMALL_HEADS[1][opcode][n], mask_key, mask(payload, mask_key)))
+            return SMALL_HEADS[0][opcode][n] + payload
+        return b"".join((SMALL_HEADS[1][opcode][n], mask_key, mask(payload, mask_key)))
     head, body = frame_parts(opcode, payload, mask_key=mask_key)
     return head + body
