@@ -8,7 +8,7 @@ the working set stays in cache, which makes 16 MiB three times faster (about 27 
 85 ms in one piece on the development machine). Unmasking is the same operation.
 
 That is the pure-Python build (``pure_mask``). Where the package was built with a C compiler,
-``mask`` is the compiled twin (``native_mask.pyx``: eight bytes per step, one pass, no big
+``mask`` is the compiled twin (``native_frames.pyx``: eight bytes per step, one pass, no big
 integers), about fifty times fewer instructions per byte; ``BLAZEIO_NO_EXTENSIONS=1`` selects
 the pure-Python one, as for the head parser. ``COMPILED`` tells which one runs.
 """
@@ -60,10 +60,10 @@ def _load() -> Mask | None:
     if NO_EXTENSIONS:
         return None
     try:
-        from blazeio_common.ws import native_mask  # noqa: PLC0415 - optional
+        from blazeio_common.ws import native_frames  # noqa: PLC0415 - optional
     except ImportError:  # installed without a compiler: the pure-Python build
         return None
-    return native_mask.mask
+    return native_frames.mask
 
 
 _compiled = _load()

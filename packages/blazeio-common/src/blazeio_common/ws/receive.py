@@ -24,6 +24,7 @@ from blazeio_common.ws.deflate import MessageInflater
 from blazeio_common.ws.events import BytesMessage, CloseReceived, Event, Ping, Pong, ProtocolViolation, TextMessage
 from blazeio_common.ws.frames import OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT
 from blazeio_common.ws.mask import mask
+from blazeio_common.ws.small import read_message
 
 __all__ = ["STREAM_PIECE", "MessageReader"]
 
@@ -139,26 +140,10 @@ class MessageReader:
             else:
                 self.feed(data)
             return None
-        n = len(data)
-        first = data[0] if n >= 2 else 0
-        if first in (0x81, 0x82):
-            # A masking bit other than the one this side requires puts the length outside 0..126.
-            length, head = data[1] - self._mask_bit, self._head
-            if length >= 126:
-                if length == 126 and n >= head + 2:
-                    length, head = (data[2] << 8) | data[3], head + 2  # a 16-bit length (minimal or not)
-                else:
-                    length = -1  # a 64-bit length, or the wrong masking bit
-            if 0 <= length <= self._small and n == head + length:
-                payload = mask(data[head:], data[head - 4 : head]) if self._masked else data[head:]
-                if first == 0x82:
-                    return payload
-                try:
-                    return payload.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass  # the general path fails the connection with 1007
-        self._buf += data
-        return None
+        message = read_message(data, self._mask_bit, self._small)
+        if message is None:
+            self._buf += data
+        return message
 
     def _payload_from(self, data: bytes | bytearray | memoryview) -> None:
         """A read that continues the current data frame's payload, nothing buffered before it:
