@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
+from collections.abc import Callable
 from typing import Literal, cast
 
 from blazeio_common.websocket_errors import WebSocketClosed
@@ -100,6 +101,9 @@ class WebSocketFlow(asyncio.Protocol):
         self._lost = False
         # The fragmented message being sent (``send`` of an async iterable): done when it ends.
         self._fragmenting: asyncio.Future[None] | None = None
+        # Called with the exception at the end of connection_lost, once: the server's upgrade
+        # seam sets it, so that it needs no relay between the transport and this protocol.
+        self.on_lost: Callable[[Exception | None], None] | None = None
         # The transport may come paused either way from the protocol that spoke HTTP on it.
         high = self.transport.get_write_buffer_limits()[1]
         self._write_paused = self.transport.get_write_buffer_size() > high
@@ -159,6 +163,14 @@ class WebSocketFlow(asyncio.Protocol):
         return False  # the transport closes; without a close frame first that is a 1006
 
     def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            self._connection_lost()
+        finally:
+            on_lost, self.on_lost = self.on_lost, None
+            if on_lost is not None:
+                on_lost(exc)
+
+    def _connection_lost(self) -> None:
         if self._lost:
             return
         self._lost = True
