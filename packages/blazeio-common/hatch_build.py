@@ -1,11 +1,11 @@
 """Build hook: compile the request-head parser (``native_heads.pyx``) and the WebSocket frame
-helpers (``ws/native_frames.pyx``: masking, the one-read message) with Cython, if it can.
+helpers (``ws/native_frames.pyx``: masking, the one-read message, client frames) with Cython, if it can.
 
 A wheel gets the compiled modules beside the pure-Python code (and a platform tag); an editable
 install gets them built in place in ``src``. Without a C compiler, or with
 ``BLAZEIO_NO_EXTENSIONS`` set, the build still succeeds as the pure-Python build and says so
 once. Which build runs is ``blazeio_common.__compiled__`` (the parser) and
-``blazeio_common.ws.mask.COMPILED`` / ``blazeio_common.ws.small.COMPILED`` (the frame helpers).
+``blazeio_common.ws.native.COMPILED`` (the frame helpers).
 
 After editing a ``.pyx``, rebuild them in place with ``hatch run native`` (this file run as a
 script).

@@ -7,6 +7,9 @@ both builds must return the same bytes, and unmasking what either masked gives t
 The one-read message (``pure_read_message``): frames of every shape at the edges it checks and
 seeded random mutations of them, for both masking bits and several limits: both builds must
 return the same message (or both ``None``), of the same type.
+
+A client's whole-message frame (``pure_masked_frame``): byte for byte the same at every length
+encoding; masking keys (``PureMaskKeys``): four bytes each, fresh across refills, in both builds.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import sys
 
 import pytest
 
-from blazeio_common.ws import small
+from blazeio_common.ws import frames, keys, native, small
+from blazeio_common.ws.frames import build_frame, pure_masked_frame
+from blazeio_common.ws.keys import PureMaskKeys
 from blazeio_common.ws.mask import pure_mask
 from blazeio_common.ws.small import pure_read_message
 
@@ -67,23 +72,25 @@ def test_random_payloads_and_offsets_mask_alike() -> None:
 def test_the_compiled_helpers_run_unless_extensions_are_off() -> None:
     probe = (
         "import importlib; m = importlib.import_module('blazeio_common.ws.mask'); "
-        "from blazeio_common.ws import small; "
-        "print(m.COMPILED, m.mask is m.pure_mask, small.COMPILED, small.read_message is small.pure_read_message)"
+        "from blazeio_common.ws import frames, keys, native, small; "
+        "print(native.COMPILED, m.mask is m.pure_mask, small.read_message is small.pure_read_message, "
+        "frames.masked_frame is frames.pure_masked_frame, keys.MaskKeys is keys.PureMaskKeys)"
     )
     environ = {k: v for k, v in os.environ.items() if k != "BLAZEIO_NO_EXTENSIONS"}
     pure = subprocess.run(
         [sys.executable, "-c", probe], env={**environ, "BLAZEIO_NO_EXTENSIONS": "1"},
         capture_output=True, text=True, check=True, timeout=60,
     ).stdout.split()  # fmt: skip
-    assert pure == ["False", "True", "False", "True"]
+    assert pure == ["False", "True", "True", "True", "True"]
     default = subprocess.run(
         [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True, timeout=60
     ).stdout.split()
     assert importlib.util.find_spec("blazeio_common.ws.native_frames") is not None
-    assert default == ["True", "False", "True", "False"]
+    assert default == ["True", "False", "False", "False", "False"]
     if os.environ.get("BLAZEIO_NO_EXTENSIONS", "") in ("", "0"):
-        assert mask_module.COMPILED and mask_module.mask is native_frames.mask
-        assert small.COMPILED and small.read_message is native_frames.read_message
+        assert native.COMPILED and mask_module.mask is native_frames.mask
+        assert small.read_message is native_frames.read_message
+        assert frames.masked_frame is native_frames.masked_frame and keys.MaskKeys is native_frames.MaskKeys
 
 
 KEY = bytes.fromhex("37fa213d")
@@ -143,3 +150,23 @@ def test_mutated_reads_give_the_same_message_in_both_builds() -> None:
             elif data:
                 del data[rng.randrange(len(data)) :]
         same_message(bytes(data), rng.choice((0, 0x80)), rng.choice((125, 0xFFFF, 10)))
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 125, 126, 127, 0xFFFF, 0x10000, 0x10001, 300_003])
+def test_the_compiled_masked_frame_matches_the_pure_python_one(size: int) -> None:
+    rng = random.Random(size)
+    payload = rng.randbytes(size)
+    for opcode in (0x1, 0x2, 0x0, 0x9, 0xA):
+        key = rng.randbytes(4)
+        expected = pure_masked_frame(opcode, payload, key)
+        assert expected == build_frame(opcode, payload, mask_key=key)
+        assert native_frames.masked_frame(opcode, payload, key) == expected
+
+
+@pytest.mark.parametrize("make", [PureMaskKeys, native_frames.MaskKeys], ids=["pure", "compiled"])
+def test_mask_keys_are_four_fresh_bytes_across_refills_in_both_builds(make: type) -> None:
+    keys = make()
+    drawn = [keys() for _ in range(200)]  # three refills of 64 keys
+    assert all(type(key) is bytes and len(key) == 4 for key in drawn)
+    assert len(set(drawn)) == len(drawn)
+    assert make()() != make()()  # two connections do not share keys

@@ -39,6 +39,7 @@ from blazeio_common.ws.frames import (
     SMALL_HEADS,
     build_frame,
     frame_parts,
+    masked_frame,
     message_frame,
 )
 from blazeio_common.ws.keys import MaskKeys
@@ -175,7 +176,7 @@ class WebSocketConnection:
                 if len(payload) < 126:
                     return _UNMASKED_HEADS[opcode][len(payload)] + payload
                 return message_frame(opcode, payload, None)
-            return message_frame(opcode, payload, make_key())
+            return masked_frame(opcode, payload, make_key())
         head, payload = self.send_parts(data, final)
         return head + payload
 

@@ -13,8 +13,10 @@ depends on what came before it.
 from __future__ import annotations
 
 import struct
+from typing import Protocol
 
 from blazeio_common.ws.mask import mask
+from blazeio_common.ws.native import compiled
 
 __all__ = [
     "CONTROL_OPCODES",
@@ -28,7 +30,9 @@ __all__ = [
     "OP_TEXT",
     "build_frame",
     "frame_parts",
+    "masked_frame",
     "message_frame",
+    "pure_masked_frame",
 ]
 
 OP_CONTINUATION = 0x0
@@ -81,13 +85,30 @@ def build_frame(
     return head + body
 
 
+def pure_masked_frame(opcode: int, payload: bytes, key: bytes) -> bytes:
+    """``build_frame`` for a whole uncompressed message masked with ``key``, as a client sends it."""
+    n = len(payload)
+    head = SMALL_HEADS[1][opcode][n] if n < 126 and 0 < opcode < 3 else _head(0x80 | opcode, 0x80, n)
+    return b"".join((head, key, mask(payload, key)))
+
+
+class MaskedFrame(Protocol):
+    """``pure_masked_frame``'s signature, which the compiled one shares."""
+
+    def __call__(self, opcode: int, payload: bytes, key: bytes, /) -> bytes: ...
+
+
+# The compiled twin (native_frames.pyx) writes header, key and masked payload in one C call.
+_compiled: MaskedFrame | None = compiled("masked_frame")
+masked_frame: MaskedFrame = pure_masked_frame if _compiled is None else _compiled
+
+
 def message_frame(opcode: int, payload: bytes, mask_key: bytes | None) -> bytes:
     """``build_frame`` for a whole uncompressed ``OP_TEXT`` or ``OP_BINARY`` message, for speed:
-    a small one's header comes from a table."""
-    n = len(payload)
-    if n < 126:
-        if mask_key is None:
-            return SMALL_HEADS[0][opcode][n] + payload
-        return b"".join((SMALL_HEADS[1][opcode][n], mask_key, mask(payload, mask_key)))
-    head, body = frame_parts(opcode, payload, mask_key=mask_key)
+    a small one's header comes from a table, a masked one is ``masked_frame``."""
+    if mask_key is not None:
+        return masked_frame(opcode, payload, mask_key)
+    if len(payload) < 126:
+        return SMALL_HEADS[0][opcode][len(payload)] + payload
+    head, body = frame_parts(opcode, payload)
     return head + body

@@ -10,16 +10,16 @@ the working set stays in cache, which makes 16 MiB three times faster (about 27 
 That is the pure-Python build (``pure_mask``). Where the package was built with a C compiler,
 ``mask`` is the compiled twin (``native_frames.pyx``: eight bytes per step, one pass, no big
 integers), about fifty times fewer instructions per byte; ``BLAZEIO_NO_EXTENSIONS=1`` selects
-the pure-Python one, as for the head parser. ``COMPILED`` tells which one runs.
+the pure-Python one (``ws.native``).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from blazeio_common.http.native import NO_EXTENSIONS
+from blazeio_common.ws.native import compiled
 
-__all__ = ["COMPILED", "Mask", "mask", "pure_mask"]
+__all__ = ["Mask", "mask", "pure_mask"]
 
 _SLICE = 1 << 16  # a multiple of 4: every slice starts at key byte 0
 
@@ -56,16 +56,5 @@ class Mask(Protocol):
     def __call__(self, data: bytes | bytearray | memoryview, key: bytes, offset: int = 0, /) -> bytes: ...
 
 
-def _load() -> Mask | None:
-    if NO_EXTENSIONS:
-        return None
-    try:
-        from blazeio_common.ws import native_frames  # noqa: PLC0415 - optional
-    except ImportError:  # installed without a compiler: the pure-Python build
-        return None
-    return native_frames.mask
-
-
-_compiled = _load()
+_compiled: Mask | None = compiled("mask")
 mask: Mask = pure_mask if _compiled is None else _compiled
-COMPILED = _compiled is not None

@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The compiled twins of ``mask.py`` and ``small.py``: masking, and the one-read message.
+"""The compiled twins of parts of ``mask.py``, ``small.py``, ``frames.py`` and ``keys.py``: masking,
+the one-read message, a client's whole-message frame and its masking keys.
 
 ``mask(data, key, offset)`` is RFC 6455 §5.3 masking: the key is repeated into one 64-bit word
 starting at key byte ``offset % 4``; the payload is XORed with it a word at a time, the last
@@ -9,8 +10,11 @@ into plain loads and stores).
 ``read_message(data, mask_bit, limit)`` is ``small.pure_read_message``: the message of a read
 that is exactly one small whole frame, or ``None``.
 
-Both return what their pure-Python twins return for every input (tests/common/
-test_ws_native_frames.py compares them).
+``masked_frame(opcode, payload, key)`` is ``frames.pure_masked_frame``: header, key and masked
+payload written into one new ``bytes``. ``MaskKeys`` is ``keys.PureMaskKeys``.
+
+Each returns what its pure-Python twin returns for every input (tests/common/
+test_ws_native_frames.py compares them; for the keys, their properties).
 
 Memory safety: a source is a buffer held for the whole call (``PyObject_GetBuffer``) or a
 ``bytes`` object, a destination a new ``bytes`` of the length written; every index is below
@@ -22,6 +26,8 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
+
+import os
 
 
 cdef void _xor(const unsigned char* src, unsigned char* dst, Py_ssize_t n, const unsigned char* key,
@@ -98,3 +104,53 @@ def read_message(bytes data not None, Py_ssize_t mask_bit, Py_ssize_t limit):
         return PyUnicode_DecodeUTF8(<const char*>p + head, length, NULL)
     except UnicodeDecodeError:
         return None  # the general path fails the connection with 1007
+
+
+def masked_frame(int opcode, bytes payload not None, bytes key not None):
+    """A whole (FIN), uncompressed frame of ``opcode`` carrying ``payload`` masked with ``key``,
+    as a client sends it; the length in its minimal encoding (RFC 6455 §5.2)."""
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(payload)
+    cdef Py_ssize_t head, i
+    cdef unsigned char* out
+    cdef object frame
+    if len(key) != 4:
+        raise ValueError("a masking key is 4 bytes")
+    if not 0 <= opcode <= 0x0F:
+        raise ValueError("an opcode is 4 bits")
+    head = 2 if n < 126 else 4 if n < 0x10000 else 10
+    frame = PyBytes_FromStringAndSize(NULL, head + 4 + n)
+    out = <unsigned char*>PyBytes_AS_STRING(frame)
+    out[0] = 0x80 | opcode
+    if n < 126:
+        out[1] = 0x80 | n
+    elif n < 0x10000:
+        out[1] = 0x80 | 126
+        out[2] = (n >> 8) & 0xFF
+        out[3] = n & 0xFF
+    else:
+        out[1] = 0x80 | 127
+        for i in range(8):
+            out[2 + i] = (n >> (56 - 8 * i)) & 0xFF
+    memcpy(out + head, PyBytes_AS_STRING(key), 4)
+    _xor(<const unsigned char*>PyBytes_AS_STRING(payload), out + head + 4, n,
+         <const unsigned char*>PyBytes_AS_STRING(key), 0)
+    return frame
+
+
+cdef class MaskKeys:
+    """A fresh 4-byte masking key per call, from ``os.urandom`` fetched 64 keys at a time."""
+
+    cdef bytes _pool
+    cdef Py_ssize_t _at
+
+    def __cinit__(self):
+        self._pool = b""
+        self._at = 0
+
+    def __call__(self):
+        cdef Py_ssize_t at = self._at
+        if at + 4 > PyBytes_GET_SIZE(self._pool):
+            self._pool = os.urandom(256)
+            at = 0
+        self._at = at + 4
+        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(self._pool) + at, 4)

@@ -11,17 +11,17 @@ fault; so this only has to be right about what it accepts.
 
 ``pure_read_message`` is the reference; ``read_message`` is the compiled twin
 (``native_frames.pyx``: one C call, no slices) where it was built, unless
-``BLAZEIO_NO_EXTENSIONS=1``.
+``BLAZEIO_NO_EXTENSIONS=1`` (``ws.native``).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from blazeio_common.http.native import NO_EXTENSIONS
 from blazeio_common.ws.mask import mask
+from blazeio_common.ws.native import compiled
 
-__all__ = ["COMPILED", "ReadMessage", "pure_read_message", "read_message"]
+__all__ = ["ReadMessage", "pure_read_message", "read_message"]
 
 
 def pure_read_message(data: bytes, mask_bit: int, limit: int) -> str | bytes | None:
@@ -54,16 +54,5 @@ class ReadMessage(Protocol):
     def __call__(self, data: bytes, mask_bit: int, limit: int, /) -> str | bytes | None: ...
 
 
-def _load() -> ReadMessage | None:
-    if NO_EXTENSIONS:
-        return None
-    try:
-        from blazeio_common.ws import native_frames  # noqa: PLC0415 - optional
-    except ImportError:  # installed without a compiler: the pure-Python build
-        return None
-    return native_frames.read_message
-
-
-_compiled = _load()
+_compiled: ReadMessage | None = compiled("read_message")
 read_message: ReadMessage = pure_read_message if _compiled is None else _compiled
-COMPILED = _compiled is not None
