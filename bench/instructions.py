@@ -9,6 +9,8 @@ difference divided by N is the cost of one request without the start-up (imports
 Python's hash seed is fixed so both runs hash alike. Needs valgrind (Debian: apt-get install
 valgrind); each path takes about half a minute. The parse-unique paths count one head each
 (no response): the compiled parser, the pure-Python one, httptools with Blazeio's rules.
+The ws-* paths count one WebSocket echo round trip, or one MiB of 64 MiB messages
+(bench/ws_path.py).
 """
 
 from __future__ import annotations
@@ -38,7 +40,16 @@ PATHS = {
     "parse-unique-pure": ["parse_heads.py", "--parser", "pure"],
     "parse-unique-httptools": ["parse_heads.py", "--parser", "httptools"],
     "parse-unique-heads-only": ["parse_heads.py", "--parser", "heads-only"],  # making the heads
+    # WebSocket (bench/ws_path.py): a 32-byte binary echo round trip through the server's
+    # r.websocket() route and through a client io.WebSocket; per MiB of 64 MiB messages
+    # received and echoed by the server, and sent and received by a client.
+    "ws-echo-server": ["ws_path.py", "--path", "echo-server"],
+    "ws-echo-client": ["ws_path.py", "--path", "echo-client"],
+    "ws-large-server": ["ws_path.py", "--path", "large-server"],
+    "ws-large-client": ["ws_path.py", "--path", "large-client"],
 }
+# Paths counted per MiB: N is this many MiB (two and four 64 MiB messages), whatever --requests says.
+PER_MIB = {"ws-large-server": 128, "ws-large-client": 128}
 
 
 def instructions(argv: list[str], requests: int) -> int:
@@ -64,13 +75,14 @@ def main() -> None:
         ap.error(f"unknown path(s): {', '.join(sorted(unknown))}")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is required (Debian: apt-get install valgrind)")
-    print("| path | instructions per request |")
+    print("| path | instructions per request (per MiB for ws-large-*) |")
     print("|---|---|")
     for name in args.paths:
         argv = PATHS[name]
-        once = instructions(argv, args.requests)
-        twice = instructions(argv, 2 * args.requests)
-        print(f"| {name} | {(twice - once) / args.requests:,.0f} |", flush=True)
+        n = PER_MIB.get(name, args.requests)
+        once = instructions(argv, n)
+        twice = instructions(argv, 2 * n)
+        print(f"| {name} | {(twice - once) / n:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 
 import pytest
 from serving import TIMEOUT, exchange, read_until, request, running
@@ -148,3 +149,52 @@ async def test_an_upgraded_request_is_in_the_access_log_as_101(caplog: pytest.Lo
     lines = [r.getMessage() for r in caplog.records if r.name == "blazeio.access"]
     assert len(lines) == 1
     assert re.fullmatch(r'127\.0\.0\.1:\d+ "GET /echo HTTP/1\.1" 101 \d+\.\d\dms', lines[0])
+
+
+class ReportingEcho(Echo):
+    """An Echo that reports its own loss (``on_lost``): the seam puts no relay before it."""
+
+    def __init__(self, transport: asyncio.Transport, buffered: bytes) -> None:
+        self.on_lost: Callable[[Exception | None], None] | None = None
+        self.reported = 0
+        super().__init__(transport, buffered)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        on_lost, self.on_lost = self.on_lost, None
+        if on_lost is not None:
+            self.reported += 1
+            on_lost(exc)
+
+
+async def test_a_protocol_that_reports_its_loss_is_the_transports_own_and_frees_its_slot() -> None:
+    protocols: list[ReportingEcho] = []
+    handler_ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    web = io.App(max_connections=1)
+
+    @web.route("/echo")
+    async def echo(r: io.BlazeioProtocol) -> None:
+        protocols.append(await r.upgrade(ReportingEcho, HEADERS))
+        try:
+            await asyncio.Future()  # the handler stays, as a WebSocket handler does
+        except asyncio.CancelledError:
+            handler_ended.set_result("cancelled")
+            raise
+
+    @web.route("/")
+    async def index(r: io.BlazeioProtocol) -> None:
+        await io.Deliver.text("plain")
+
+    async with running(web):
+        reader, writer, _ = await upgraded(web.port, b"x\n")
+        assert await read_until(reader, b"\n") == b"x\n"
+        protocol = protocols[0]
+        assert protocol.transport.get_protocol() is protocol  # no relay in between
+        [refused] = await exchange(web.port, request("GET", "/"))
+        assert refused.status == 503
+        writer.close()
+        assert await asyncio.wait_for(handler_ended, TIMEOUT) == "cancelled"  # a disconnect, as for HTTP
+        assert protocol.reported == 1
+        assert not web.connections
+        [answered] = await exchange(web.port, request("GET", "/"))
+        assert answered.status == 200

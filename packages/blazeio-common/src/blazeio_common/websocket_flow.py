@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
+from collections.abc import Callable
 from typing import Literal, cast
 
 from blazeio_common.websocket_errors import WebSocketClosed
@@ -49,6 +50,9 @@ DEFAULT_MAX_QUEUE_BYTES = 4 * 1024 * 1024
 DEFAULT_PING_INTERVAL = 20.0
 DEFAULT_PING_TIMEOUT = 20.0
 DEFAULT_CLOSE_TIMEOUT = 10.0
+# Module globals for the per-message checks (a global lookup is cheaper than an Enum attribute).
+_LOCAL_CLOSING = State.LOCAL_CLOSING
+_CLOSED = State.CLOSED
 
 
 class WebSocketFlow(asyncio.Protocol):
@@ -95,6 +99,11 @@ class WebSocketFlow(asyncio.Protocol):
         self._keepalive_data: bytes | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._lost = False
+        # The fragmented message being sent (``send`` of an async iterable): done when it ends.
+        self._fragmenting: asyncio.Future[None] | None = None
+        # Called with the exception at the end of connection_lost, once: the server's upgrade
+        # seam sets it, so that it needs no relay between the transport and this protocol.
+        self.on_lost: Callable[[Exception | None], None] | None = None
         # The transport may come paused either way from the protocol that spoke HTTP on it.
         high = self.transport.get_write_buffer_limits()[1]
         self._write_paused = self.transport.get_write_buffer_size() > high
@@ -115,7 +124,24 @@ class WebSocketFlow(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         connection = self.connection
-        connection.receive_data(data)
+        message = connection.receive_message(data)
+        if message is not None:
+            # The read was one whole small message: no event to dispatch. ``_deliver`` written
+            # out, for speed (a call fewer per message).
+            if self._sent_close is not None:
+                return
+            inbox = self._inbox
+            inbox.append(message)
+            self._inbox_bytes += len(message)
+            waiter = self._inbox_waiter
+            if waiter is not None:
+                self._inbox_waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            if not self._reading_paused and (len(inbox) >= self.max_queue or self._inbox_bytes >= self.max_queue_bytes):
+                self._reading_paused = True
+                self.transport.pause_reading()
+            return
         while (event := connection.next_event()) is not None:
             kind = type(event)  # an identity test per kind: cheaper than isinstance chains
             if kind is TextMessage or kind is BytesMessage:
@@ -137,6 +163,14 @@ class WebSocketFlow(asyncio.Protocol):
         return False  # the transport closes; without a close frame first that is a 1006
 
     def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            self._connection_lost()
+        finally:
+            on_lost, self.on_lost = self.on_lost, None
+            if on_lost is not None:
+                on_lost(exc)
+
+    def _connection_lost(self) -> None:
         if self._lost:
             return
         self._lost = True
@@ -171,12 +205,15 @@ class WebSocketFlow(asyncio.Protocol):
     def _deliver(self, message: str | bytes) -> None:
         if self._sent_close is not None:
             return  # we are closing: the program said it reads no more
-        self._inbox.append(message)
+        inbox = self._inbox
+        inbox.append(message)
         self._inbox_bytes += len(message)
-        self._wake(self._inbox_waiter)
-        if not self._reading_paused and (
-            len(self._inbox) >= self.max_queue or self._inbox_bytes >= self.max_queue_bytes
-        ):
+        waiter = self._inbox_waiter
+        if waiter is not None:
+            self._inbox_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if not self._reading_paused and (len(inbox) >= self.max_queue or self._inbox_bytes >= self.max_queue_bytes):
             self._reading_paused = True
             self.transport.pause_reading()
 
@@ -184,13 +221,13 @@ class WebSocketFlow(asyncio.Protocol):
         """The oldest unread message (the inbox is not empty); resumes reading below a quarter."""
         message = self._inbox.popleft()
         self._inbox_bytes -= len(message)
-        if (
-            self._reading_paused
-            and len(self._inbox) <= self.max_queue // 4
-            and self._inbox_bytes <= self.max_queue_bytes // 4
-        ):
-            self._resume_reading()
+        if self._reading_paused:
+            self._resume_below_quarter()
         return message
+
+    def _resume_below_quarter(self) -> None:
+        if len(self._inbox) <= self.max_queue // 4 and self._inbox_bytes <= self.max_queue_bytes // 4:
+            self._resume_reading()
 
     def _resume_reading(self) -> None:
         if self._reading_paused:
@@ -207,7 +244,7 @@ class WebSocketFlow(asyncio.Protocol):
     # -- sending -----------------------------------------------------------------------
     def _can_send(self) -> None:
         state = self.connection.state
-        if self._lost or state is State.LOCAL_CLOSING or state is State.CLOSED or self.transport.is_closing():
+        if self._lost or state is _LOCAL_CLOSING or state is _CLOSED or self.transport.is_closing():
             raise self._closed_error()
 
     async def _drain(self) -> None:

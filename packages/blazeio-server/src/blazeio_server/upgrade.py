@@ -26,7 +26,10 @@ head, pipelined bytes included -- and makes the protocol it returns the receiver
 ``resume_writing`` from then on. It is an ``asyncio.Protocol`` (not a ``BufferedProtocol``); the
 factory stands in for ``connection_made``; it may call ``transport.set_protocol`` itself, as
 ``io.WebSocket`` does (the seam installs its relay after the factory returns). Returns that
-protocol.
+protocol. A protocol with an ``on_lost`` attribute (``None``) gets no relay: it becomes the
+transport's protocol, and the seam sets ``on_lost`` to a callable that the protocol's
+``connection_lost(exc)`` must call with ``exc`` once it has handled the loss (``io.WebSocket``
+does; it saves a Python call per read).
 
 From then on:
 
@@ -47,7 +50,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from blazeio_common.http import serialise_fields
 from blazeio_server.abort import Abort
@@ -56,11 +59,18 @@ from blazeio_server.clock import head_prefix
 if TYPE_CHECKING:
     from blazeio_server.types import ConnectionSide, UpgradingRequest
 
-__all__ = ["Handover", "upgrade"]
+__all__ = ["Handover", "ReportsLoss", "upgrade"]
 
 LOG = logging.getLogger("blazeio.upgrade")
 
 P = TypeVar("P", bound=asyncio.BaseProtocol)
+
+
+@runtime_checkable
+class ReportsLoss(Protocol):
+    """A protocol that calls ``on_lost(exc)`` at the end of its ``connection_lost`` (see above)."""
+
+    on_lost: Callable[[Exception | None], None] | None
 
 
 class Handover(asyncio.Protocol, Generic[P]):
@@ -104,12 +114,17 @@ class Handover(asyncio.Protocol, Generic[P]):
         try:
             self.protocol.connection_lost(exc)
         finally:
-            # The HTTP connection's own bookkeeping: leave app.connections, cancel its handler.
-            if self.ended_cleanly is not None and self.ended_cleanly():
-                self.connection.cancel_on_disconnect = False
-            self.connection.connection_lost(exc)
-            if not self.lost.done():
-                self.lost.set_result(None)
+            self.protocol_lost(exc)
+
+    def protocol_lost(self, exc: Exception | None) -> None:
+        """The HTTP connection's own bookkeeping once the protocol has heard of the loss: leave
+        app.connections, cancel its handler. (A protocol that is the transport's protocol
+        itself calls it as its ``on_lost``.)"""
+        if self.ended_cleanly is not None and self.ended_cleanly():
+            self.connection.cancel_on_disconnect = False
+        self.connection.connection_lost(exc)
+        if not self.lost.done():
+            self.lost.set_result(None)
 
     # -- hooks the server calls -----------------------------------------------------------
     async def handler_exited(self, exc: BaseException | None) -> None:
@@ -164,7 +179,13 @@ async def upgrade(
     transport, buffered = r.hand_over(head)  # no await from here on: no byte can slip past
     protocol = factory(transport, buffered)
     handover = Handover(r.conn, transport, protocol, on_shutdown)
-    transport.set_protocol(handover)
+    reporting: object = protocol  # (mypy cannot intersect a TypeVar with a Protocol)
+    if isinstance(reporting, ReportsLoss):
+        # For speed: no relay between the transport and a protocol that reports its own loss.
+        reporting.on_lost = handover.protocol_lost
+        transport.set_protocol(protocol)
+    else:
+        transport.set_protocol(handover)
     if not transport.is_reading() and not transport.is_closing():
         transport.resume_reading()  # HTTP may have paused it at its read watermark
     r.conn.upgraded = handover

@@ -6,6 +6,8 @@
     conn.receive_data(data)              # whatever the socket gave
     for event in conn.events():          # TextMessage, BytesMessage, Ping, Pong,
         ...                              # CloseReceived, ProtocolViolation
+    message = conn.receive_message(data) # the same, with a fast path for a read that is
+                                         # exactly one small message: str/bytes, or None
     transport.write(conn.send_text("hi"))  # every send returns the bytes to write
 
 States: ``OPEN``; ``LOCAL_CLOSING`` once we sent a close (we keep reading until the peer's
@@ -19,7 +21,6 @@ caller's business: the server first, at ``CLOSED`` (§7.1.1).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Literal
@@ -28,7 +29,20 @@ from blazeio_common.errors import LocalProtocolError
 from blazeio_common.ws.close import NORMAL_CLOSURE, build_close_payload
 from blazeio_common.ws.deflate import MessageDeflater, deflaters_for
 from blazeio_common.ws.events import CloseReceived, Event, ProtocolViolation
-from blazeio_common.ws.frames import OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT, build_frame
+from blazeio_common.ws.frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONTINUATION,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    SMALL_HEADS,
+    build_frame,
+    frame_parts,
+    masked_frame,
+    message_frame,
+)
+from blazeio_common.ws.keys import MaskKeys
 from blazeio_common.ws.negotiation import DeflateParameters
 from blazeio_common.ws.receive import MessageReader
 
@@ -46,10 +60,10 @@ class State(Enum):
     CLOSED = "CLOSED"
 
 
-def _random_mask_key() -> bytes:
-    # RFC 6455 §5.3: "The masking key needs to be unpredictable; thus, the masking key MUST
-    # be derived from a strong source of entropy".
-    return os.urandom(4)
+# Module globals for the per-message checks (a global lookup is cheaper than an Enum attribute).
+_LOCAL_CLOSING = State.LOCAL_CLOSING
+_CLOSED = State.CLOSED
+_UNMASKED_HEADS = SMALL_HEADS[0]
 
 
 class WebSocketConnection:
@@ -64,10 +78,21 @@ class WebSocketConnection:
     - ``stream``: deliver messages as pieces as they arrive (``final=True`` on the last)
       instead of whole; a streamed message is never held in memory, so with ``stream=True``
       ``max_message_size=None`` is safe.
-    - ``mask_key``: where a client's masking keys come from (tests pass a fixed one).
+    - ``mask_key``: where a client's masking keys come from (``MaskKeys()``: a fresh key of
+      ``os.urandom`` per frame; tests pass a fixed one).
     """
 
-    __slots__ = ("_deflater", "_mask_key", "_reader", "_sending", "_sending_compressed", "deflate", "role", "state")
+    __slots__ = (
+        "_deflater",
+        "_mask_key",
+        "_reader",
+        "_sending",
+        "_sending_compressed",
+        "deflate",
+        "receive_message",
+        "role",
+        "state",
+    )
 
     def __init__(
         self,
@@ -77,7 +102,7 @@ class WebSocketConnection:
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         max_frame_size: int | None = None,
         stream: bool = False,
-        mask_key: Callable[[], bytes] = _random_mask_key,
+        mask_key: Callable[[], bytes] | None = None,
     ) -> None:
         if role not in ("server", "client"):
             raise ValueError(f"role must be 'server' or 'client', not {role!r}")
@@ -87,7 +112,16 @@ class WebSocketConnection:
         deflater, inflater = deflaters_for(deflate, role) if deflate is not None else (None, None)
         self._deflater: MessageDeflater | None = deflater
         self._reader = MessageReader(role == "server", inflater, max_message_size, max_frame_size, stream)
-        self._mask_key: Callable[[], bytes] | None = mask_key if role == "client" else None
+        # ``receive_message(data)``: ``receive_data(data)`` with a fast path -- when ``data`` is
+        # exactly one whole small message (one unfragmented, uncompressed frame) and nothing is
+        # buffered, that message (``str`` or ``bytes``) is returned, as its event would carry it,
+        # and ``next_event()`` has nothing more; else ``None`` and the events come as usual.
+        # The reader's own method, bound once, for speed: it runs for nearly every read.
+        self.receive_message: Callable[[bytes | bytearray | memoryview], str | bytes | None] = self._reader.take_message
+        # A client masks every frame, with a fresh key from the OS's entropy by default.
+        self._mask_key: Callable[[], bytes] | None = None
+        if role == "client":
+            self._mask_key = mask_key if mask_key is not None else MaskKeys()
         self._sending = 0  # the opcode of a fragmented message being sent, else 0
         self._sending_compressed = False
 
@@ -128,9 +162,38 @@ class WebSocketConnection:
     def send(self, data: str | bytes, final: bool = True) -> bytes:
         """A message (``str`` as text, ``bytes`` as binary), or with ``final=False`` one
         fragment of a message that later calls continue; the type must stay the same."""
-        self._check_open()
-        opcode = OP_TEXT if isinstance(data, str) else OP_BINARY
-        payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if final and not self._sending and self._deflater is None:
+            # For speed: a whole uncompressed message (the common case) in this one call.
+            state = self.state
+            if state is _LOCAL_CLOSING or state is _CLOSED:
+                raise LocalProtocolError("the WebSocket is closing: nothing may be sent after a close frame")
+            if isinstance(data, str):
+                opcode, payload = OP_TEXT, data.encode()
+            else:  # bytes, or a bytes-like object a caller passed anyway
+                opcode, payload = OP_BINARY, data if type(data) is bytes else bytes(data)
+            make_key = self._mask_key
+            if make_key is None:
+                if len(payload) < 126:
+                    return _UNMASKED_HEADS[opcode][len(payload)] + payload
+                return message_frame(opcode, payload, None)
+            return masked_frame(opcode, payload, make_key())
+        head, payload = self.send_parts(data, final)
+        return head + payload
+
+    def send_parts(self, data: str | bytes, final: bool = True) -> tuple[bytes, bytes]:
+        """``send`` as two pieces: the frame's header and its payload, to be written in that
+        order (``transport.writelines``: a large payload is not copied to join its header)."""
+        state = self.state
+        if state is _LOCAL_CLOSING or state is _CLOSED:
+            raise LocalProtocolError("the WebSocket is closing: nothing may be sent after a close frame")
+        if isinstance(data, str):
+            opcode, payload = OP_TEXT, data.encode("utf-8")
+        else:
+            opcode, payload = OP_BINARY, bytes(data)
+        make_key = self._mask_key
+        if final and not self._sending and self._deflater is None:
+            # For speed: a whole uncompressed message (the common case) skips the bookkeeping below.
+            return frame_parts(opcode, payload, mask_key=None if make_key is None else make_key())
         first = not self._sending
         if not first and opcode != self._sending:
             raise LocalProtocolError("a fragmented message keeps the type it started with")
@@ -142,7 +205,13 @@ class WebSocketConnection:
             payload = deflater.compress(payload, final)
         self._sending = 0 if final else opcode
         # RFC 7692 §6.1: RSV1 marks a compressed message on its first frame only.
-        return self._frame(opcode if first else OP_CONTINUATION, payload, final, first and self._sending_compressed)
+        return frame_parts(
+            opcode if first else OP_CONTINUATION,
+            payload,
+            fin=final,
+            rsv1=first and self._sending_compressed,
+            mask_key=None if make_key is None else make_key(),
+        )
 
     def send_text(self, text: str) -> bytes:
         """One text message."""

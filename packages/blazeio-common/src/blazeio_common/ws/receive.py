@@ -24,6 +24,7 @@ from blazeio_common.ws.deflate import MessageInflater
 from blazeio_common.ws.events import BytesMessage, CloseReceived, Event, Ping, Pong, ProtocolViolation, TextMessage
 from blazeio_common.ws.frames import OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT
 from blazeio_common.ws.mask import mask
+from blazeio_common.ws.small import read_message
 
 __all__ = ["STREAM_PIECE", "MessageReader"]
 
@@ -56,9 +57,11 @@ class MessageReader:
         "_drain_final",
         "_draining",
         "_fin",
+        "_head",
         "_in_frame",
         "_inflater",
         "_key",
+        "_mask_bit",
         "_masked",
         "_max_frame",
         "_max_message",
@@ -66,6 +69,7 @@ class MessageReader:
         "_offset",
         "_opcode",
         "_parts",
+        "_pending",
         "_remaining",
         "_size",
         "_small",
@@ -86,8 +90,10 @@ class MessageReader:
         self._max_message = max_message_size
         self._max_frame = max_frame_size
         self._stream = stream
-        # The largest frame the fast path in next_event may take: within every limit.
-        self._small = min([125, *(limit for limit in (max_message_size, max_frame_size) if limit is not None)])
+        # The largest frame the fast paths (take_message, next_event) take: within every limit.
+        self._small = min([0xFFFF, *(limit for limit in (max_message_size, max_frame_size) if limit is not None)])
+        self._mask_bit = 0x80 if masked else 0
+        self._head = 6 if masked else 2  # a frame header with a 7-bit length, the masking key included
         self._done = False
         # the frame being read
         self._in_frame = False
@@ -104,26 +110,87 @@ class MessageReader:
         self._decoder: codecs.IncrementalDecoder | None = None
         self._draining = False
         self._drain_final = False
+        # An event made from a read's payload before it reached the buffer (take_message).
+        self._pending: Event | None = None
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if not self._done:
             self._buf += data
 
+    def take_message(self, data: bytes | bytearray | memoryview) -> str | bytes | None:
+        """``feed(data)``, with a fast path: when nothing is buffered and ``data`` is exactly one
+        whole message -- a single unfragmented, uncompressed text or binary frame of at most
+        64 KiB within the limits -- its message (``str`` or ``bytes``) is returned and nothing
+        is kept. Otherwise ``None``, and ``next_event()`` has what the bytes complete.
+
+        For speed (most reads of chat and RPC traffic are one small message): no buffer copy,
+        no event object. The checks are those of the general path; anything else (a control
+        frame, a fault, invalid UTF-8) is left to it.
+        """
+        if self._buf or self._in_frame or self._message or self._done or self._pending or type(data) is not bytes:
+            if (
+                self._in_frame
+                and not self._buf
+                and self._opcode < OP_CLOSE
+                and not self._done
+                and not self._draining
+                and self._pending is None
+            ):
+                self._payload_from(data)
+            else:
+                self.feed(data)
+            return None
+        message = read_message(data, self._mask_bit, self._small)
+        if message is None:
+            self._buf += data
+        return message
+
+    def _payload_from(self, data: bytes | bytearray | memoryview) -> None:
+        """A read that continues the current data frame's payload, nothing buffered before it:
+        the payload is taken from ``data`` itself, for speed -- a large message is then copied
+        once (unmasking or joining) instead of once more into the buffer -- the rest buffered.
+        What the payload completes is ``_pending``, the first thing ``next_event`` returns."""
+        n = min(len(data), self._remaining)
+        key = self._key
+        if n == len(data):
+            chunk = bytes(data) if key is None else mask(data, key, self._offset)
+        else:
+            with memoryview(data) as view:
+                chunk = view[:n].tobytes() if key is None else mask(view[:n], key, self._offset)
+        self._remaining -= n
+        self._offset += n
+        event = self._data(chunk)
+        if event is not None and type(event) is ProtocolViolation:
+            self._pending = self._fail(event)
+            return
+        self._pending = event
+        if n < len(data):
+            self._buf += memoryview(data)[n:]
+
     def next_event(self) -> Event | None:
         """The next event, or ``None`` when more bytes are needed (or after the end)."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            return pending
         if self._done:
             return None
         buf = self._buf
         if not self._in_frame and not self._message and len(buf) >= 2:
             # Fast path, for speed: a whole unfragmented, uncompressed text or binary frame of
-            # at most 125 bytes at the front of the buffer (most chat and RPC traffic) becomes
+            # at most 64 KiB at the front of the buffer (most chat and RPC traffic) becomes
             # its event here, without the general machinery below. Same checks, same result.
-            first, second = buf[0], buf[1]
-            length = second & 0x7F
-            if first in (0x81, 0x82) and length <= self._small and (second >= 0x80) is self._masked:
-                end = length + (6 if self._masked else 2)
-                if len(buf) >= end:
-                    payload = mask(buf[6:end], bytes(buf[2:6])) if self._masked else bytes(buf[2:end])
+            first = buf[0]
+            if first in (0x81, 0x82):
+                length, head = buf[1] - self._mask_bit, self._head
+                if length >= 126:
+                    if length == 126 and len(buf) >= head + 2:
+                        length, head = (buf[2] << 8) | buf[3], head + 2
+                    else:
+                        length = -1
+                end = head + length
+                if 0 <= length <= self._small and len(buf) >= end:
+                    payload = mask(buf[head:end], bytes(buf[head - 4 : head])) if self._masked else bytes(buf[head:end])
                     del buf[:end]
                     if first == 0x82:
                         return BytesMessage(payload)
