@@ -31,7 +31,7 @@ __all__ = ["WebSocket"]
 
 # Closes that end ``async for message in ws`` instead of raising.
 _NORMAL_CODES = frozenset((NORMAL_CLOSURE, GOING_AWAY, NO_STATUS_RECEIVED))
-# Messages from this size on leave as header + payload (writelines); smaller ones in one write,
+# Messages from this size on leave as header + payload (two writes); smaller ones in one write,
 # where joining them costs less than a second piece.
 _SEPARATE_PAYLOAD = 64 * 1024
 _LOCAL_CLOSING = State.LOCAL_CLOSING
@@ -141,8 +141,13 @@ class WebSocket(WebSocketFlow):
         if len(data) < _SEPARATE_PAYLOAD:
             self.transport.write(self.connection.send(data))
         else:
-            # Header and payload as two pieces: the payload is not copied to join them.
-            self.transport.writelines(self.connection.send_parts(data))
+            # Header and payload as two pieces: the payload is not copied to join them. Two
+            # write() calls, not writelines(): CPython 3.12's selector transport never calls
+            # pause_writing() from writelines(), so a large send would not wait for its drain.
+            header, payload = self.connection.send_parts(data)
+            transport = self.transport
+            transport.write(header)
+            transport.write(payload)
         if self._write_paused:
             await self._drain()
 

@@ -182,7 +182,7 @@ class WebSocketConnection:
 
     def send_parts(self, data: str | bytes, final: bool = True) -> tuple[bytes, bytes]:
         """``send`` as two pieces: the frame's header and its payload, to be written in that
-        order (``transport.writelines``: a large payload is not copied to join its header)."""
+        order (two writes: a large payload is not copied to join its header)."""
         state = self.state
         if state is _LOCAL_CLOSING or state is _CLOSED:
             raise LocalProtocolError("the WebSocket is closing: nothing may be sent after a close frame")

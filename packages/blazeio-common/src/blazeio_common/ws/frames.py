@@ -68,7 +68,7 @@ def frame_parts(
 ) -> tuple[bytes, bytes]:
     """One frame as its header (with the masking key, if any) and its payload (masked with it).
 
-    Written as two pieces (``transport.writelines``) a large payload is never copied to
+    Written as two pieces (two writes) a large payload is never copied to
     join its header. ``mask_key`` (4 bytes) masks the payload, as a client must.
     """
     head = _head((0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode, 0 if mask_key is None else 0x80, len(payload))
