@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 PATHS = {
     "server": ["server_path.py"],
     "server-ids": ["server_path.py", "--unique-heads"],
+    "server-browser": ["server_path.py", "--browser"],  # the suite's browser workload
     "server-pipelined": ["server_path.py", "--pipelined", "16"],
     "server-prepare": ["server_path.py", "--handler", "prepare-write"],
     "server-chunked": ["server_path.py", "--handler", "chunked"],

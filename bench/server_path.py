@@ -1,13 +1,15 @@
 """Python cost of one request through the server, without sockets (a recording transport).
 
-    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads]
+    python bench/server_path.py [--requests 20000] [--pipelined 1] [--unique-heads | --browser]
         [--handler text|prepare-write|chunked|sse|static]
 
 Feeds a typical keep-alive GET to ``BlazeioProtocol.data_received`` and runs the loop
 until the response was written; prints microseconds per request. Uses uvloop when
 installed. Not a substitute for wrk (no syscalls), but a stable profile target.
 ``--unique-heads`` adds an ``X-Request-Id`` that differs on every request, so no head
-is ever served from the receiver's head cache (what a client with request ids costs).
+is ever served from the receiver's head cache (what a client with request ids costs);
+``--browser`` sends the head of the suite's browser workload (``browser.lua``: eight fields, a
+Cookie that changes on every request).
 ``--handler`` picks how the 13-byte answer is written: ``text`` (``Deliver.text``, the default),
 ``prepare-write`` (``prepare`` with Content-Type and Content-Length, then one ``write``), ``chunked``
 (a chunked ``prepare``, one ``write``, ``eof``), ``sse`` (an event-stream ``prepare``, one
@@ -32,6 +34,22 @@ from blazeio_server.connection import Connection
 REQUEST = (
     b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n"
     b"Accept: */*\r\nConnection: keep-alive\r\n\r\n"
+)
+# The head of bench/browser.lua (the suite's browser workload): eight fields in Chrome's order,
+# a Cookie whose last value counts requests, so no head is ever seen twice.
+BROWSER = (
+    b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+    b"User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    b"Chrome/131.0.0.0 Safari/537.36\r\n"
+    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+    b"*/*;q=0.8,application/signed-exchange;v=b3;q=0.7\r\n"
+    b"Accept-Language: en-US,en;q=0.9\r\n"
+    b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    b"Cookie: sessionid=q8x2m5v7k3j9h4f6d1s0a2p8; csrftoken=Zk4Jw9Qe7Rt2Yu5Io1Pa3Sd6Fg8Hj0Kl; "
+    b"_ga=GA1.1.1387263512.1733131200; n=%d\r\n"
+    b"Cache-Control: max-age=0\r\n"
+    b"Referer: http://127.0.0.1:8080/\r\n"
+    b"\r\n"
 )
 
 
@@ -102,7 +120,9 @@ def add_handler(web: io.App, handler: str) -> None:
             await io.Deliver.text("Hello, World!")
 
 
-async def main(requests: int, pipelined: int, unique: bool, static_root: str | None, handler: str = "text") -> float:
+async def main(
+    requests: int, pipelined: int, unique: bool, static_root: str | None, handler: str = "text", browser: bool = False
+) -> float:
     web = io.App("127.0.0.1", 0)
     request = REQUEST
     if static_root is not None:
@@ -115,8 +135,8 @@ async def main(requests: int, pipelined: int, unique: bool, static_root: str | N
     transport = RecordingTransport()
     protocol.connection_made(transport)
     rounds = requests // pipelined
-    if unique:
-        head = request[:-2] + b"X-Request-Id: %d\r\n\r\n"
+    if unique or browser:
+        head = BROWSER if browser else request[:-2] + b"X-Request-Id: %d\r\n\r\n"
         payloads = [b"".join(head % (i * pipelined + j) for j in range(pipelined)) for i in range(rounds + 100)]
     else:
         payloads = [request * pipelined] * (rounds + 100)
@@ -147,6 +167,7 @@ if __name__ == "__main__":
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--pipelined", type=int, default=1)
     ap.add_argument("--unique-heads", action="store_true")
+    ap.add_argument("--browser", action="store_true", help="browser heads that never repeat (browser.lua)")
     ap.add_argument("--static", action="store_true", help="the same as --handler static")
     ap.add_argument("--handler", choices=HANDLERS, default="text")
     args = ap.parse_args()
@@ -155,5 +176,6 @@ if __name__ == "__main__":
         root = tempfile.mkdtemp()
         Path(root, "1KiB.bin").write_bytes(os.urandom(1024))
     loop = io.ioConf.loop
-    cost = loop.run_until_complete(main(args.requests, args.pipelined, args.unique_heads, root, args.handler))
+    run = main(args.requests, args.pipelined, args.unique_heads, root, args.handler, args.browser)
+    cost = loop.run_until_complete(run)
     print(f"{cost:.2f} us/request")

@@ -179,3 +179,69 @@ def test_both_builds_give_identical_events_and_errors_for_mutated_responses(both
         verdicts["rejected" if pure and pure[-1][0] == "error" else "read"] += 1
     assert verdicts["read"] > 400 and verdicts["rejected"] > 1000, verdicts
     assert both_builds["parse_response_head"] > 1500, both_builds
+
+
+@pytest.mark.parametrize(
+    "byte", [b"\x00", b"\x08", b"\x1f", b"\x7f", b"\r", b"\n", b"\t", b" ", b"\x80", b"\xff", b"~"]
+)
+def test_every_byte_at_every_place_of_a_long_value_is_judged_alike(byte: bytes) -> None:
+    # The compiled parser checks field values eight bytes per step: a byte that may not be in
+    # a value must be found at any offset within those steps, and one that may, let through.
+    if not native.COMPILED:
+        pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
+    for place in range(26):
+        value = b"a" * place + byte + b"b" * (25 - place)
+        data = b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + value + b"\r\nAccept: */*\r\n\r\n"
+        pure = _run("pure", Limits(), [data], True)
+        assert _run("compiled", Limits(), [data], True) == pure, (byte, place)
+        read = pure[0][0] != "error"
+        # What RFC 9110 §5.5 allows in a value: VCHAR, obs-text, SP and HTAB inside it.
+        assert read is (byte in (b"\t", b" ", b"\x80", b"\xff", b"~")), (byte, place, pure)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /a HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nhost: a\r\nConnection: close\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: a\r\nConnection: upgrade, close\r\n\r\n",
+        b"GET /a HTTP/1.0\r\n\r\n",
+        b"GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /a HTTP/1.1\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+        b"GET /a HTTP/1.1\r\nHost: a b\r\n\r\n",
+        b"GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
+        b"CONNECT /a HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+        b"POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+        b"POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        b"PUT /a HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
+        b"GET /a HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n",
+    ],
+)
+def test_plain_requests_finished_by_the_compiled_parser_match_the_reference(head: bytes) -> None:
+    # The compiled parser builds a plain request (origin-form, a Host it has seen valid, no
+    # body, no Expect, Connection absent or exactly keep-alive/close) itself; every other head
+    # goes through the receiver's checks. Twice each: the second time the Host is known valid.
+    if not native.COMPILED:
+        pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
+    for _ in range(2):
+        assert _run("compiled", Limits(), [head, head], True) == _run("pure", Limits(), [head, head], True)
+
+
+def test_the_compiled_parser_finishes_a_plain_request_only_for_a_host_it_was_given() -> None:
+    if not native.COMPILED:
+        pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
+    head = b"GET /a?b HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\nAccept: */*\r\n\r\n"
+    parsed = native.parse_request_head(bytearray(head), 0, Limits(), set())
+    assert type(parsed) is tuple and parsed[:3] == ("GET", "/a?b", "1.1")
+    finished = native.parse_request_head(bytearray(head), 0, Limits(), {"h.test"})
+    assert type(finished) is receive.Request
+    assert (finished.method, finished.target, finished.version, finished.keep_alive) == ("GET", "/a?b", "1.1", False)
+    assert (finished.content_length, finished.chunked, finished.expect_continue) == (0, False, False)
+    assert finished.headers.raw_items() == [("Host", "h.test"), ("Connection", "close"), ("Accept", "*/*")]
+    assert finished.headers["accept"] == "*/*"

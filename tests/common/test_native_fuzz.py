@@ -98,7 +98,10 @@ def test_random_bytes_and_any_scan_position_never_crash_the_compiled_parser() ->
         buf = bytearray(data)
         parse = rng.choice(parsers)
         assert parse is not None
-        result = parse(buf, scan, DEFAULT_LIMITS)
+        if parse is native.parse_request_head:  # with Host values known valid: plain requests finished
+            result = native.parse_request_head(buf, scan, DEFAULT_LIMITS, {"a", "aA", "Host"})
+        else:
+            result = parse(buf, scan, DEFAULT_LIMITS)
         if result is None:
             assert buf == data  # left for the pure-Python path, untouched
         else:

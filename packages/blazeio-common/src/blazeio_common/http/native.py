@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from blazeio_common.http.events import Request
 from blazeio_common.http.headers import Headers
 from blazeio_common.http.limits import Limits
 
@@ -21,7 +22,9 @@ __all__ = [
 
 # (buffer, where a CRLF CRLF may start, limits) -> the parsed head, removed from the buffer; or
 # None, the buffer untouched: incomplete, or for the pure-Python path to judge.
-ParseRequestHead = Callable[[bytearray, int, Limits], tuple[str, str, str, Headers] | None]
+# With a set of Host values already validated as a fourth argument, a plain request (no body,
+# an origin-form target, a Host in the set) comes back finished, as a Request.
+ParseRequestHead = Callable[[bytearray, int, Limits, set[str]], Request | tuple[str, str, str, Headers] | None]
 ParseResponseHead = Callable[[bytearray, int, Limits], tuple[str, int, str, Headers] | None]
 
 NO_EXTENSIONS = os.environ.get("BLAZEIO_NO_EXTENSIONS", "") not in ("", "0")

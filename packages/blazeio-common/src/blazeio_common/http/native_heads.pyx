@@ -17,8 +17,10 @@ is allocated by hand.
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.unicode cimport PyUnicode_DecodeLatin1
-from libc.string cimport memchr, memcmp
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcmp, memcpy
 
+from blazeio_common.http.events import Request
 from blazeio_common.http.headers import Headers
 
 # The lookup tables: 1 where a byte may appear.
@@ -94,6 +96,28 @@ cdef inline str _lower(const unsigned char* p, Py_ssize_t n, str name):
     return PyUnicode_DecodeLatin1(<const char*>buf, n, NULL)
 
 
+cdef inline Py_ssize_t _value_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end):
+    """The index of the first byte from ``p[i]`` on that may not be in a field value (below
+    ``end``; ``end`` when there is none)."""
+    # For speed: eight bytes per step while none of them is a CTL or DEL (values are long:
+    # User-Agent, Accept and Cookie lines run to 100+ bytes), then byte by byte. A byte is
+    # below 0x20 when (w - 0x20..) & ~w & 0x80.. has its high bit (exact for a test against
+    # zero); it is DEL when w ^ 0x7F.. has a zero byte. HTAB is allowed, so a word with one
+    # goes to the byte loop, which knows it.
+    cdef uint64_t w, d, below_space, is_del
+    while i + 8 <= end:
+        memcpy(&w, p + i, 8)  # reads p[i] .. p[i + 7], all below end
+        d = w ^ 0x7F7F7F7F7F7F7F7FULL
+        below_space = (w - 0x2020202020202020ULL) & ~w
+        is_del = (d - 0x0101010101010101ULL) & ~d
+        if (below_space | is_del) & 0x8080808080808080ULL:
+            break
+        i += 8
+    while i < end and VALUE[p[i]]:
+        i += 1
+    return i
+
+
 cdef Py_ssize_t _head_end(const unsigned char* p, Py_ssize_t n, Py_ssize_t start):
     """The index just after the first CRLF CRLF at or after ``start``, or -1."""
     cdef const void* lf
@@ -113,13 +137,14 @@ cdef Py_ssize_t _head_end(const unsigned char* p, Py_ssize_t n, Py_ssize_t start
     return -1
 
 
-cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssize_t max_count):
-    """The field lines from ``p[i]`` to the empty line ending at ``end`` as ``Headers``, or
-    ``None`` for the pure path (``p[end - 2:end]`` is that empty line's CR LF)."""
+cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssize_t max_count, dict index):
+    """The field lines from ``p[i]`` to the empty line ending at ``end`` as ``Headers`` whose
+    lower-case index is ``index`` (filled here), or ``None`` for the pure path
+    (``p[end - 2:end]`` is that empty line's CR LF)."""
     cdef Py_ssize_t start, name_end, value_start, value_end, k, count = 0
-    cdef str name, value, lower, old
-    items = []
-    index = {}
+    cdef str name, value, lower
+    cdef object old
+    cdef list items = []
     # field-line = field-name ":" OWS field-value OWS CRLF
     while i < end - 2:
         count += 1
@@ -135,8 +160,7 @@ cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssi
         while i < end and (p[i] == 32 or p[i] == 9):
             i += 1
         value_start = i
-        while i < end and VALUE[p[i]]:
-            i += 1
+        i = _value_end(p, i, end)
         # Only CR LF may end the line: a bare CR or LF, or any other CTL, is for the pure path.
         if i + 1 >= end or p[i] != 13 or p[i + 1] != 10:
             return None
@@ -167,13 +191,58 @@ cdef inline bint _version(const unsigned char* p):
             and p[5] == b"1" and p[6] == b".")
 
 
-def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
+cdef str V11 = "1.1", V10 = "1.0", KEEP_ALIVE = "keep-alive", CLOSE = "close"
+
+
+cdef object _plain(str method, str target, str version, object headers, dict index, object hosts, bint origin):
+    """The ``Request`` for a plain head (see ``parse_request_head``), or ``None``."""
+    # Each rule here is one the receiver's _request applies; a head it cannot settle this
+    # way goes there whole, so the two builds cannot differ.
+    if not origin or method == "CONNECT":
+        return None  # the other target forms: _check_target
+    host = index.get("host")
+    if host is None:
+        if version is V11:
+            return None  # RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host
+    elif host not in hosts:
+        return None  # not validated yet (or invalid, or repeated)
+    if "transfer-encoding" in index or "content-length" in index or "expect" in index:
+        return None
+    connection = index.get("connection")
+    cdef bint keep_alive
+    if connection is None:
+        keep_alive = version is V11
+    elif connection == KEEP_ALIVE:
+        keep_alive = True
+    elif connection == CLOSE:
+        keep_alive = False
+    else:
+        return None  # a token list: framing.keeps_alive
+    request = Request.__new__(Request)  # as Request(...) builds it, without the Python call
+    request.method = method
+    request.target = target
+    request.version = version
+    request.headers = headers
+    request.keep_alive = keep_alive
+    request.content_length = 0
+    request.chunked = False
+    request.expect_continue = False
+    return request
+
+
+def parse_request_head(bytearray buf, Py_ssize_t scan, limits, hosts=None):
     """Parse the complete request head at the start of ``buf`` and remove it from ``buf``.
 
     Returns ``(method, target, version, headers)`` as ``heads.parse_request_line`` and
     ``heads.parse_fields`` would, or ``None`` (``buf`` untouched) when the head is incomplete
     or anything about it is not plainly valid: the pure-Python path then decides.
     ``scan`` is where a CRLF CRLF may start (the bytes before it were searched already).
+
+    With ``hosts`` (a set of Host values already found valid), a plain request -- an
+    origin-form target, a Host in ``hosts`` (or none in HTTP/1.0), no body, no Expect, and no
+    Connection value but ``keep-alive`` or ``close`` -- comes back as the finished ``Request``
+    the receiver's ``_request`` would build, without returning to Python in between; any
+    other head comes back as the tuple, for those checks in Python.
     """
     cdef Py_ssize_t n = PyByteArray_GET_SIZE(buf)
     cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
@@ -182,6 +251,7 @@ def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
         return None
     cdef Py_ssize_t i = 0, start, line_end
     cdef str method, target, version
+    cdef dict index = {}
     # request-line = method SP request-target SP HTTP-version CRLF
     while i < end and TCHAR[p[i]]:
         i += 1
@@ -198,19 +268,24 @@ def parse_request_head(bytearray buf, Py_ssize_t scan, limits):
     if not (_version(p + i + 1) and p[i + 9] == 13 and p[i + 10] == 10):
         return None
     if p[i + 8] == b"1":
-        version = "1.1"
+        version = V11
     elif p[i + 8] == b"0":
-        version = "1.0"
+        version = V10
     else:
         return None  # HTTP/1.2 and the like: the pure path answers them as 1.1
     line_end = i + 9
     if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
         return None
-    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    headers = _fields(p, line_end + 2, end, limits.max_header_count, index)
     if headers is None:
         return None
     target = PyUnicode_DecodeLatin1(<const char*>p + start, i - start, NULL)
+    cdef bint origin = p[start] == 47  # '/'; read before the del below, which may move the bytes
     del buf[:end]
+    if hosts is not None:
+        request = _plain(method, target, version, headers, index, hosts, origin)
+        if request is not None:
+            return request
     return method, target, version, headers
 
 
@@ -252,7 +327,7 @@ def parse_response_head(bytearray buf, Py_ssize_t scan, limits):
     line_end = i
     if line_end > limits.max_request_line or end - 2 - line_end > limits.max_header_bytes:
         return None
-    headers = _fields(p, line_end + 2, end, limits.max_header_count)
+    headers = _fields(p, line_end + 2, end, limits.max_header_count, {})
     if headers is None:
         return None
     reason = PyUnicode_DecodeLatin1(<const char*>p + 13, line_end - 13, NULL) if line_end > 12 else ""

@@ -404,9 +404,14 @@ class RequestReceiver(_Receiver):
         # The compiled parser (native.py) takes a complete, plainly valid head; anything else
         # (incomplete, a limit, a fault, a rare form) it leaves to the pure-Python path below.
         native = native_parse_request_head
-        if native is not None and (parsed := native(buf, self._scan, self._limits)) is not None:
+        if native is not None and (parsed := native(buf, self._scan, self._limits, _HOSTS)) is not None:
             self._scan = 0
-            request = self._request(*parsed)
+            if isinstance(parsed, tuple):
+                request = self._request(*parsed)
+            else:  # a plain request, checked and built by the compiled parser: no body
+                self._reader = _NO_BODY_READER
+                self._state = _BODY
+                request = parsed
         else:
             head = self._cut_head(414)
             if head is None:
