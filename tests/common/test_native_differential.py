@@ -245,3 +245,27 @@ def test_the_compiled_parser_finishes_a_plain_request_only_for_a_host_it_was_giv
     assert (finished.content_length, finished.chunked, finished.expect_continue) == (0, False, False)
     assert finished.headers.raw_items() == [("Host", "h.test"), ("Connection", "close"), ("Accept", "*/*")]
     assert finished.headers["accept"] == "*/*"
+
+
+@pytest.mark.parametrize(
+    ("fields", "name", "joined"),
+    [
+        (b"Accept: a\r\nAccept: b\r\n", "accept", "a, b"),
+        (b"ACCEPT: a\r\nAccept: b\r\n", "Accept", "a, b"),
+        (b"Accept: a\r\naccept: b\r\n", "ACCEPT", "a, b"),
+        (b"X-A: 1\r\nAccept: a\r\nACCEPT: b\r\nAccept: c\r\n", "accept", "a, b, c"),
+        (b"Cookie: a=1\r\nX-B: 2\r\ncookie: b=2\r\n", "Cookie", "a=1, b=2"),
+    ],
+)
+def test_repeated_names_in_any_case_are_joined_alike(fields: bytes, name: str, joined: str) -> None:
+    # RFC 9110 §5.3: field lines with one name (compared without case) read as one value
+    # joined by ", ". The compiled parser skips the lookup for a known name seen once.
+    if not native.COMPILED:
+        pytest.skip("the compiled parser is not built here (or BLAZEIO_NO_EXTENSIONS is set)")
+    data = b"GET / HTTP/1.1\r\nHost: a\r\n" + fields + b"\r\n"
+    assert _run("compiled", Limits(), [data], True) == _run("pure", Limits(), [data], True)
+    receive.native_parse_request_head = native.parse_request_head
+    receiver = RequestReceiver()
+    receiver.feed(data)
+    request = receiver.next_event()
+    assert request.headers[name] == joined  # type: ignore[union-attr]

@@ -63,13 +63,26 @@ cdef enum:
     KNOWN_COUNT = 30
 
 
+# The same names as C spans, for the lookup below: no Python object touched per compare.
+cdef const char* KNOWN_PTR[KNOWN_COUNT]
+cdef Py_ssize_t KNOWN_LEN[KNOWN_COUNT]
+
+
+cdef void _known_spans():
+    cdef Py_ssize_t k
+    for k in range(KNOWN_COUNT):
+        KNOWN_PTR[k] = <const char*>(<bytes>KNOWN_BYTES[k])  # KNOWN_BYTES keeps them alive
+        KNOWN_LEN[k] = len(<bytes>KNOWN_BYTES[k])
+
+
+_known_spans()
+
+
 cdef inline Py_ssize_t _known(const unsigned char* p, Py_ssize_t n):
     """The index of the name ``p[:n]`` in ``KNOWN``, or -1."""
     cdef Py_ssize_t k
-    cdef bytes known
     for k in range(KNOWN_COUNT):
-        known = <bytes>KNOWN_BYTES[k]
-        if len(known) == n and memcmp(<const char*>known, p, <size_t>n) == 0:
+        if KNOWN_LEN[k] == n and memcmp(KNOWN_PTR[k], p, <size_t>n) == 0:
             return k
     return -1
 
@@ -145,6 +158,8 @@ cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssi
     cdef str name, value, lower
     cdef object old
     cdef list items = []
+    cdef unsigned long long seen = 0  # bit k: KNOWN[k] is in the index (KNOWN_COUNT <= 64)
+    cdef bint unknown = False  # a name not in KNOWN came first: look every key up
     # field-line = field-name ":" OWS field-value OWS CRLF
     while i < end - 2:
         count += 1
@@ -169,14 +184,22 @@ cdef object _fields(const unsigned char* p, Py_ssize_t i, Py_ssize_t end, Py_ssi
             value_end -= 1
         i += 2
         k = _known(p + start, name_end - start)
+        value = PyUnicode_DecodeLatin1(<const char*>p + value_start, value_end - value_start, NULL)
         if k >= 0:
             name = <str>KNOWN[k]
             lower = <str>KNOWN_LOWER[k]
+            items.append((name, value))
+            # A known name seen for the first time, in a head with no unknown name yet that
+            # could have been the same in another case: no key to join with (no lookup).
+            if not unknown and not (seen >> k) & 1:
+                seen |= (<unsigned long long>1) << k
+                index[lower] = value
+                continue
         else:
+            unknown = True
             name = PyUnicode_DecodeLatin1(<const char*>p + start, name_end - start, NULL)
             lower = _lower(p + start, name_end - start, name)
-        value = PyUnicode_DecodeLatin1(<const char*>p + value_start, value_end - value_start, NULL)
-        items.append((name, value))
+            items.append((name, value))
         old = index.get(lower)
         index[lower] = value if old is None else f"{old}, {value}"
     headers = Headers.__new__(Headers)  # as Headers._trusted(items, index) builds it, without its call
