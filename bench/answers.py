@@ -25,8 +25,9 @@ def get(path: str, *fields: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode()
 
 
-# The head browser.lua sends (its first request: the cookie's counter is 1).
-BROWSER = (
+# The head browser.lua sends, with the cookie's counter as %d (bench/server_path.py --browser
+# counts it up; the check below sends the first request's, 1).
+BROWSER_HEAD = (
     b"GET /plaintext HTTP/1.1\r\n"
     b"Host: 127.0.0.1\r\n"
     b"User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -36,11 +37,12 @@ BROWSER = (
     b"Accept-Language: en-US,en;q=0.9\r\n"
     b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
     b"Cookie: sessionid=q8x2m5v7k3j9h4f6d1s0a2p8; csrftoken=Zk4Jw9Qe7Rt2Yu5Io1Pa3Sd6Fg8Hj0Kl; "
-    b"_ga=GA1.1.1387263512.1733131200; n=1\r\n"
+    b"_ga=GA1.1.1387263512.1733131200; n=%d\r\n"
     b"Cache-Control: max-age=0\r\n"
     b"Referer: http://127.0.0.1/\r\n"
     b"\r\n"
 )
+BROWSER = BROWSER_HEAD % 1
 
 
 class WrongAnswer(RuntimeError):

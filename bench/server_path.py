@@ -29,27 +29,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import Blazeio as io
+from answers import BROWSER_HEAD  # browser.lua's head: eight fields, a changing Cookie
 from blazeio_server.connection import Connection
 
 REQUEST = (
     b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n"
     b"Accept: */*\r\nConnection: keep-alive\r\n\r\n"
-)
-# The head of bench/browser.lua (the suite's browser workload): eight fields in Chrome's order,
-# a Cookie whose last value counts requests, so no head is ever seen twice.
-BROWSER = (
-    b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
-    b"User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    b"Chrome/131.0.0.0 Safari/537.36\r\n"
-    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
-    b"*/*;q=0.8,application/signed-exchange;v=b3;q=0.7\r\n"
-    b"Accept-Language: en-US,en;q=0.9\r\n"
-    b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
-    b"Cookie: sessionid=q8x2m5v7k3j9h4f6d1s0a2p8; csrftoken=Zk4Jw9Qe7Rt2Yu5Io1Pa3Sd6Fg8Hj0Kl; "
-    b"_ga=GA1.1.1387263512.1733131200; n=%d\r\n"
-    b"Cache-Control: max-age=0\r\n"
-    b"Referer: http://127.0.0.1:8080/\r\n"
-    b"\r\n"
 )
 
 
@@ -136,7 +121,7 @@ async def main(
     protocol.connection_made(transport)
     rounds = requests // pipelined
     if unique or browser:
-        head = BROWSER if browser else request[:-2] + b"X-Request-Id: %d\r\n\r\n"
+        head = BROWSER_HEAD if browser else request[:-2] + b"X-Request-Id: %d\r\n\r\n"
         payloads = [b"".join(head % (i * pipelined + j) for j in range(pipelined)) for i in range(rounds + 100)]
     else:
         payloads = [request * pipelined] * (rounds + 100)
