@@ -9,10 +9,15 @@ names the fault with the same exception and status. So the two builds cannot dif
 errors, and this file only has to be right about the heads it accepts (the differential
 test in tests/common/test_native_differential.py checks that).
 
-Memory safety: every read is ``p[i]`` with ``i < n`` checked in the same condition (``n`` is
+Memory safety: every read is ``p[i]`` with ``i < n`` checked in the same condition, or an
+eight-byte ``memcpy`` from ``p + i`` with ``i + 8 <= end <= n`` checked the same way (``n`` is
 the length of the bytes object, which nothing can change during the scan: no Python code
-runs inside it), the one stack buffer is written only below its declared size, and nothing
-is allocated by hand.
+runs inside it); nothing reads ``p`` after the head is deleted from the buffer; the one stack
+buffer is written only below its declared size, and nothing is allocated by hand.
+
+A plain request comes back as a finished ``Request`` (see ``parse_request_head``), made without
+``__init__``: ``_plain`` sets every slot ``events.Request`` has, and a slot added there must be
+set here too (the differential tests compare every field of the event).
 """
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
