@@ -24,7 +24,7 @@ from blazeio_common.http import (
 from blazeio_common.http.codecs import Encoder
 from blazeio_common.http.framing import CHUNKED, CONTENT_LENGTH, NO_BODY
 from blazeio_common.http.send_framing import send_framing
-from blazeio_common.http.writers import SMALL_CHUNK, BodyWriter, NoBodyWriter
+from blazeio_common.http.writers import SMALL_CHUNK, SMALL_CHUNK_FRAME, BodyWriter, NoBodyWriter
 from blazeio_server.awaitables import DONE
 from blazeio_server.clock import head_prefix, http_date
 from blazeio_server.compression import choose_encoding, compressible, vary_on_accept_encoding
@@ -205,7 +205,8 @@ class ResponseWriting(BodyReading):
             # Streaming compression: one compressor for the whole response (never per write).
             accepted = self.headers.get("accept-encoding")
             coding = choose_encoding(accepted) if accepted else None
-            lines = variants.get(coding) or negotiated_lines(shape, coding)  # the lines with Vary
+            # The lines with Vary: the memo hit read here, a call fewer (negotiated_lines fills it).
+            lines = variants.get(coding) or negotiated_lines(shape, coding)
         if (
             coding in ("gzip", "br", "deflate")
             and encode
@@ -391,7 +392,7 @@ class ResponseWriting(BodyReading):
         ):  # (not complete, checked above: the writer is not finished)
             # A small chunk, framed here as ChunkedWriter.send frames it (one write), without
             # its call: one of the dozen Python calls of a small chunked answer.
-            conn.write(b"%x\r\n%b\r\n" % (len(data), data))
+            conn.write(SMALL_CHUNK_FRAME % (len(data), data))
         else:
             encoder = self._encoder
             if encoder is not None:
@@ -520,7 +521,7 @@ class ResponseWriting(BodyReading):
         # A chunked response on HTTP/1.1 with no encoder (an event stream, or any chunked body:
         # write() would send the frame as it is too): the event is framed already.
         if len(frame) < SMALL_CHUNK:  # not complete, checked above: the writer is not finished
-            conn.write(b"%x\r\n%b\r\n" % (len(frame), frame))  # framed as in write()
+            conn.write(SMALL_CHUNK_FRAME % (len(frame), frame))  # framed as in write()
         else:
             writer.send(frame, conn.write)
         if conn.write_paused:

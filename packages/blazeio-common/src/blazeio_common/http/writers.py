@@ -23,6 +23,7 @@ __all__ = [
     "ContentLengthWriter",
     "NoBodyWriter",
     "SMALL_CHUNK",
+    "SMALL_CHUNK_FRAME",
     "UntilCloseWriter",
     "Write",
     "serialise_fields",
@@ -95,6 +96,9 @@ _START_LINES_MAX = 1024
 
 # Chunks smaller than this are framed into one bytes object (one write); larger ones are not copied.
 SMALL_CHUNK = 4096
+# RFC 9112 §7.1: chunk = chunk-size CRLF chunk-data CRLF; ``SMALL_CHUNK_FRAME % (size, data)``.
+# Callers that frame a small chunk without ChunkedWriter.send's call use this same template.
+SMALL_CHUNK_FRAME = b"%x\r\n%b\r\n"
 
 
 class ContentLengthWriter:
@@ -135,7 +139,7 @@ class ChunkedWriter:
             raise LocalProtocolError("chunked body already finished")
         if size < SMALL_CHUNK:
             # One small write beats three for small pieces (one syscall, one buffer).
-            write(b"%x\r\n%b\r\n" % (size, bytes(data)))
+            write(SMALL_CHUNK_FRAME % (size, bytes(data)))
         else:
             write(b"%x\r\n" % size)
             write(data)
